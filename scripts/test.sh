@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The README's test command. Builds, then runs every test inside a private
+# mount, UTS and IPC namespace, so mounts, hostnames and namespaces the tests
+# create vanish with them and nothing on the machine changes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm run build --silent
+exec unshare --mount --uts --ipc --propagation private -- bash scripts/test-inner.sh "$@"

@@ -1,0 +1,35 @@
+// Request checks shared by all handlers. Messages name the field so that a
+// human reading the client's error knows what to fix.
+import { invalidArgument } from './errors';
+
+// Ids become path components (bundle dirs, cgroup names): keep them to a safe alphabet.
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$/;
+
+/** A container or exec id: non-empty, no '/', no '..', at most 128 safe characters. */
+export function requireId(value: string, field: string): string {
+  if (!value) throw invalidArgument(`${field} is empty`);
+  if (!ID_PATTERN.test(value) || value.includes('..')) {
+    throw invalidArgument(`${field} ${JSON.stringify(value)} is not a valid id (letters, digits, _ . + -)`);
+  }
+  return value;
+}
+
+/** A sub-message the request cannot do without. */
+export function requireField<T>(value: T | undefined | null, field: string): T {
+  if (value === undefined || value === null) throw invalidArgument(`${field} is missing`);
+  return value;
+}
+
+export function requireNonEmpty(value: string, field: string): string {
+  if (!value) throw invalidArgument(`${field} is empty`);
+  return value;
+}
+
+/** An absolute path without '..' components. */
+export function requireAbsolutePath(value: string, field: string): string {
+  if (!value.startsWith('/'))
+    throw invalidArgument(`${field} ${JSON.stringify(value)} is not an absolute path`);
+  if (value.split('/').includes('..'))
+    throw invalidArgument(`${field} ${JSON.stringify(value)} contains '..'`);
+  return value;
+}
