@@ -6,6 +6,7 @@ import { AgentServer } from './rpc/server';
 import { healthHandlers } from './rpc/handlers/health';
 import type { AgentHandlers } from './rpc/types';
 import { listenUnix, type Listener } from './transport/unix';
+import { containerSupport, type ContainerModules } from './sandbox/support';
 
 export interface RunningAgent {
   server: AgentServer;
@@ -14,9 +15,14 @@ export interface RunningAgent {
   shutdown(): Promise<void>;
 }
 
-export async function startAgent(config: AgentConfig, logging: AgentLogging): Promise<RunningAgent> {
+export async function startAgent(
+  config: AgentConfig,
+  logging: AgentLogging,
+  modules: ContainerModules = {},
+): Promise<RunningAgent> {
   const log = logging.logger;
-  const handlers: Partial<AgentHandlers> = {};
+  const containers = containerSupport(config, log, modules);
+  const handlers: Partial<AgentHandlers> = { ...containers.handlers };
   const server = new AgentServer({ agent: handlers, health: healthHandlers(), log });
   const listeners: Listener[] = [];
   for (const address of config.listen) {
@@ -33,6 +39,7 @@ export async function startAgent(config: AgentConfig, logging: AgentLogging): Pr
     async shutdown() {
       await Promise.all(listeners.map((l) => l.close()));
       await server.shutdown();
+      await containers.shutdown();
     },
   };
 }

@@ -1,8 +1,9 @@
 // Starts an agent in this process on a private unix socket and gives a client.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startAgent, type RunningAgent } from '../../src/agent';
+import type { ContainerModules } from '../../src/sandbox/support';
 import { defaultConfig, type AgentConfig } from '../../src/config/options';
 import { createLogger } from '../../src/logging/logger';
 import { applyCmdline } from '../../src/config/cmdline';
@@ -19,14 +20,25 @@ export interface TestAgent {
   stop(): Promise<void>;
 }
 
-export async function startTestAgent(overrides: Partial<AgentConfig> = {}, cmdline = ''): Promise<TestAgent> {
+export async function startTestAgent(
+  overrides: Partial<AgentConfig> = {},
+  cmdline = '',
+  modules: ContainerModules = {},
+): Promise<TestAgent> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kata-agent-test-'));
   const socket = path.join(dir, 'agent.sock');
   writeFileSync(path.join(dir, 'cmdline'), cmdline);
   const config = applyCmdline(cmdline, defaultConfig()).config;
-  Object.assign(config, { listen: [`unix://${socket}`], cmdlinePath: path.join(dir, 'cmdline') }, overrides);
+  // Every guest path the agent writes stays inside the test's directory.
+  const guestRoot = path.join(dir, 'guest');
+  mkdirSync(guestRoot);
+  Object.assign(
+    config,
+    { listen: [`unix://${socket}`], cmdlinePath: path.join(dir, 'cmdline'), guestRoot },
+    overrides,
+  );
   const logging = createLogger({ level: (process.env.AGENT_TEST_LOG as 'debug') ?? 'silent' });
-  const agent = await startAgent(config, logging);
+  const agent = await startAgent(config, logging, modules);
   const clients: AgentClient[] = [];
   return {
     agent,
