@@ -132,7 +132,15 @@ export async function readNumber(file: string): Promise<number | undefined> {
   const text = await readFile(file, 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   const t = text.trim();
-  return t === 'max' ? 0 : Number(t);
+  return t === 'max' ? 0 : safeNumber(t);
+}
+
+/**
+ * The proto's int64 fields travel as JS numbers: "unlimited" counters near 2^63
+ * are clamped to the largest exact integer instead of failing the encoding.
+ */
+export function safeNumber(text: string): number {
+  return Math.min(Number(text), Number.MAX_SAFE_INTEGER);
 }
 
 /** "key value" lines (memory.stat, cpu.stat, memory.events, ...). */
@@ -145,7 +153,7 @@ export function parseKeyValues(text: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const line of text.split('\n')) {
     const [k, v] = line.trim().split(/\s+/);
-    if (k && v !== undefined && /^-?\d+$/.test(v)) out[k] = Number(v);
+    if (k && v !== undefined && /^-?\d+$/.test(v)) out[k] = safeNumber(v);
   }
   return out;
 }

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BlkioStats, BlkioStatsEntry, CgroupStats, HugetlbStats, MemoryData } from '../generated/agent';
-import { readKeyValues, readNumber, type CgroupFs } from './cgroup-fs';
+import { readKeyValues, readNumber, safeNumber, type CgroupFs } from './cgroup-fs';
 
 // cpuacct.stat counts USER_HZ ticks; Linux fixes USER_HZ at 100 for user space.
 const NANOS_PER_TICK = 1e9 / 100;
@@ -39,7 +39,7 @@ async function cpuStats(cpuacct: string, cpu: string): Promise<CgroupStats['cpu_
   return {
     cpu_usage: {
       total_usage: total ?? 0,
-      percpu_usage: perCpu.trim() ? perCpu.trim().split(/\s+/).map(Number) : [],
+      percpu_usage: perCpu.trim() ? perCpu.trim().split(/\s+/).map(safeNumber) : [],
       usage_in_kernelmode: (ticks.system ?? 0) * NANOS_PER_TICK,
       usage_in_usermode: (ticks.user ?? 0) * NANOS_PER_TICK,
     },
@@ -97,7 +97,7 @@ export function parseBlkio(text: string): BlkioStatsEntry[] {
     const dev = /^(\d+):(\d+)$/.exec(f[0] ?? '');
     if (!dev) continue;
     const [op, value] = f.length >= 3 ? [f[1], f[2]] : ['', f[1]];
-    out.push({ major: Number(dev[1]), minor: Number(dev[2]), op, value: Number(value) });
+    out.push({ major: Number(dev[1]), minor: Number(dev[2]), op, value: safeNumber(value) });
   }
   return out;
 }

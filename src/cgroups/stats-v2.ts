@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BlkioStatsEntry, CgroupStats, HugetlbStats } from '../generated/agent';
-import { readKeyValues, readNumber, type CgroupFs } from './cgroup-fs';
+import { readKeyValues, readNumber, safeNumber, type CgroupFs } from './cgroup-fs';
 
 export async function statsV2(
   fs: CgroupFs,
@@ -73,7 +73,7 @@ export function parseIoStat(text: string): { bytes: BlkioStatsEntry[]; ios: Blki
     if (!m) continue;
     const major = Number(m[1]);
     const minor = Number(m[2]);
-    const kv = Object.fromEntries(pairs.map((p) => p.split('=')).map(([k, v]) => [k, Number(v)]));
+    const kv = Object.fromEntries(pairs.map((p) => p.split('=')).map(([k, v]) => [k, safeNumber(v)]));
     bytes.push(
       { major, minor, op: 'Read', value: kv.rbytes ?? 0 },
       { major, minor, op: 'Write', value: kv.wbytes ?? 0 },

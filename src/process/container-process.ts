@@ -68,6 +68,6 @@ export class ContainerProcess {
   }
 
   private checkReleasable(): void {
-    if (this.waited && this.io.stdout.finished && this.io.stderr.finished) this.onReleasable?.();
+    if (this.waited && this.io.stdout.drained && this.io.stderr.drained) this.onReleasable?.();
   }
 }

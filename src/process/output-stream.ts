@@ -24,6 +24,7 @@ export class OutputStream {
   /** Called once, when the end of stream has been handed to a reader. */
   onFinished: (() => void) | undefined;
   private finishedReported = false;
+  private noSource = false;
 
   constructor(
     source: Readable | undefined,
@@ -31,6 +32,7 @@ export class OutputStream {
   ) {
     if (!source) {
       this.sourceEnded = true;
+      this.noSource = true;
       return;
     }
     this.source = source;
@@ -39,6 +41,11 @@ export class OutputStream {
     source.on('error', () => this.end());
     source.on('end', () => this.end());
     source.on('close', () => this.end());
+  }
+
+  /** True once a reader was told end-of-stream (or there never was a source). */
+  get drained(): boolean {
+    return this.finishedReported || this.noSource;
   }
 
   /** True once the source is done and nothing is left to read. */
