@@ -13,6 +13,11 @@ export interface RuntimeInvocation {
   stdio?: readonly [number | 'ignore', number | 'ignore', number | 'ignore'];
   /** JSON log file for this call; when absent stderr is captured instead. */
   logFile?: string;
+  /**
+   * Run with SIGPIPE ignored. crun does not ignore it itself, so an OCI hook that
+   * exits without reading the state written to its stdin would kill it.
+   */
+  ignoreSigpipe?: boolean;
 }
 
 export interface CreateArgs extends RuntimeInvocation {
@@ -81,8 +86,8 @@ export class OciRuntime {
     await this.run(args, a);
   }
 
-  async start(id: string): Promise<void> {
-    await this.run(['start', id]);
+  async start(id: string, hooks = false): Promise<void> {
+    await this.run(['start', id], { ignoreSigpipe: hooks });
   }
 
   async exec(a: ExecArgs): Promise<void> {
@@ -96,8 +101,8 @@ export class OciRuntime {
     await this.run(all ? ['kill', '--all', id, String(signal)] : ['kill', id, String(signal)]);
   }
 
-  async delete(id: string, force = false): Promise<void> {
-    await this.run(force ? ['delete', '--force', id] : ['delete', id]);
+  async delete(id: string, force = false, hooks = false): Promise<void> {
+    await this.run(force ? ['delete', '--force', id] : ['delete', id], { ignoreSigpipe: hooks });
   }
 
   async pause(id: string): Promise<void> {
@@ -126,7 +131,13 @@ export class OciRuntime {
     if (!inv.stdio && inv.logFile) stdio[2] = 'ignore';
     const command = `${this.name} ${args[0]}`;
     return new Promise((resolve, reject) => {
-      const child = spawn(this.binary, [...global, ...args], { stdio, env: this.env });
+      const argv = [...global, ...args];
+      const child = inv.ignoreSigpipe
+        ? spawn('/bin/sh', ['-c', 'trap "" PIPE; exec "$0" "$@"', this.binary, ...argv], {
+            stdio,
+            env: this.env,
+          })
+        : spawn(this.binary, argv, { stdio, env: this.env });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout?.on('data', (b: Buffer) => out.push(b));

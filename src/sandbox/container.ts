@@ -58,6 +58,10 @@ export class Container {
     });
   }
 
+  private get hasHooks(): boolean {
+    return Object.keys(this.spec.hooks ?? {}).length > 0;
+  }
+
   get status(): ContainerStatus {
     if (this.init.hasExited) return 'stopped';
     if (this.paused) return 'paused';
@@ -77,7 +81,7 @@ export class Container {
       if (status !== 'created')
         throw failedPrecondition(`Container ${this.id} status ${status}, should be created`);
       try {
-        await this.ctx.runtime.start(this.id);
+        await this.ctx.runtime.start(this.id, this.hasHooks);
       } catch (err) {
         throw unknown((err as Error).message);
       }
@@ -235,7 +239,7 @@ export class Container {
     // Each step is done once, so a failed removal can be retried.
     if (!this.done.has('runtime')) {
       try {
-        await this.ctx.runtime.delete(this.id, true);
+        await this.ctx.runtime.delete(this.id, true, this.hasHooks);
         this.done.add('runtime');
       } catch (err) {
         errors.push((err as Error).message);

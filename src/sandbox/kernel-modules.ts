@@ -11,8 +11,12 @@ export async function loadKernelModules(modules: readonly KernelModule[], modpro
   for (const m of modules) {
     await new Promise<void>((resolve, reject) => {
       execFile(modprobe, ['-v', m.name, ...m.parameters], (err, stdout, stderr) => {
-        if (!err) resolve();
-        else reject(unknown(`could not load module ${m.name}: ${err.message}: ${(stdout + stderr).trim()}`));
+        if (!err) {
+          resolve();
+          return;
+        }
+        const how = typeof err.code === 'number' ? `exit status ${err.code}` : err.message;
+        reject(unknown(`could not load module ${m.name}: ${how}: ${(stdout + stderr).trim()}`));
       });
     });
   }

@@ -85,6 +85,8 @@ export interface SpecOptions {
   user?: { uid?: number; gid?: number; username?: string };
   linux?: Partial<Spec['Linux']>;
   hooks?: Spec['Hooks'];
+  /** Added after the standard ones. */
+  mounts?: Spec['Mounts'];
 }
 
 export function busyboxProcess(args: string[], o: SpecOptions = {}): Process {
@@ -127,6 +129,7 @@ export function busyboxSpec(args: string[], o: SpecOptions = {}): Spec {
         options: ['nosuid', 'noexec', 'nodev', 'size=1m'],
       },
       { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+      ...(o.mounts ?? []),
     ],
     Linux: {
       Namespaces: [{ Type: 'mount' }, { Type: 'network' }],
