@@ -124,10 +124,16 @@ export function formatCidr(bytes: Buffer, prefixLength: number): string {
   return `${formatIp(bytes)}/${prefixLength}`;
 }
 
-/** "6a:92:3a:59:70:aa" (also "-" separated, any case); undefined when malformed. */
+/**
+ * A link-layer address: "6a:92:3a:59:70:aa" (also "-" separated, any case), of 6, 8
+ * (EUI-64) or 20 (InfiniBand) octets as 1.x accepted; undefined when malformed.
+ */
 export function parseMac(text: string): Buffer | undefined {
-  if (!/^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$/.test(text)) return undefined;
-  return Buffer.from(text.split(/[:-]/).map((h) => parseInt(h, 16)));
+  if (!/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2})*$/.test(text) && !/^[0-9a-fA-F]{2}(-[0-9a-fA-F]{2})*$/.test(text)) {
+    return undefined;
+  }
+  const octets = text.split(/[:-]/).map((h) => parseInt(h, 16));
+  return [6, 8, 20].includes(octets.length) ? Buffer.from(octets) : undefined;
 }
 
 /** Lower-case, colon-separated hex, whatever the length (as Go's HardwareAddr.String()). */

@@ -100,7 +100,15 @@ test('CIDR parsing clears host bits; broadcast sets them', () => {
 test('MAC addresses', () => {
   assert.equal(parseMac('6A:92:3a:59:70:aa')?.toString('hex'), '6a923a5970aa');
   assert.equal(parseMac('6a-92-3a-59-70-aa')?.toString('hex'), '6a923a5970aa');
-  for (const bad of ['', '6a:92:3a:59:70', '6a:92:3a:59:70:aa:bb', 'zz:92:3a:59:70:aa', '6a923a5970aa']) {
+  assert.equal(parseMac('00:00:00:00:fe:80:00:00')?.length, 8);
+  for (const bad of [
+    '',
+    '6a:92:3a:59:70',
+    '6a:92:3a:59:70:aa:bb',
+    'zz:92:3a:59:70:aa',
+    '6a923a5970aa',
+    '6a:92-3a:59:70:aa',
+  ]) {
     assert.equal(parseMac(bad), undefined, bad);
   }
   assert.equal(formatMac(Buffer.from('0a0b0c0d0e0f', 'hex')), '0a:0b:0c:0d:0e:0f');
