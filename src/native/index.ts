@@ -99,7 +99,13 @@ export interface NativeBinding {
 
   // --- filesystem and system ---
   /** mount(2); an empty or null fstype/data passes NULL (bind mounts, remounts). flags: MS_* bits. */
-  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
+  mount(
+    source: string | null,
+    target: string,
+    fstype: string | null,
+    flags: number,
+    data: string | null,
+  ): void;
   /** flags: MNT_* / UMOUNT_NOFOLLOW bits. */
   umount2(target: string, flags: number): void;
   sethostname(name: string): void;

@@ -1,7 +1,9 @@
 // Small probes of this process's own state for the native layer's tests.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 
 /** The open-file flags of one of our descriptors (from /proc/self/fdinfo). */
 export function fdFlags(fd: number): number {
@@ -16,13 +18,21 @@ export function openFdCount(): number {
   return readdirSync('/proc/self/fd').length;
 }
 
-/** Whether this process runs in a namespace of its own kind, not init's (so changes stay private). */
-export function inPrivateNamespace(kind: 'mnt' | 'uts' | 'ipc'): boolean {
-  try {
-    return readlinkSync(`/proc/self/ns/${kind}`) !== readlinkSync(`/proc/1/ns/${kind}`);
-  } catch {
-    return false;
-  }
+/**
+ * Runs `script` in a new node process inside fresh namespaces of its own (`unshare` flags,
+ * e.g. ['--uts']), so what it changes vanishes with it however the tests are started.
+ * The script sees `n` (the addon), `c` (its constants), `assert` and `path`; it prints
+ * what the caller checks. A failed assertion there fails the call with its stderr.
+ */
+export function runInNamespaces(unshareFlags: string[], script: string): string {
+  const index = path.join(__dirname, '..', '..', 'src', 'native', 'index.js');
+  const prelude =
+    `const n = require(${JSON.stringify(index)}).native(); const c = n.constants;` +
+    `const assert = require('node:assert/strict'); const path = require('node:path');`;
+  return execFileSync('unshare', [...unshareFlags, '--', process.execPath, '-e', prelude + script], {
+    timeout: 20000,
+    encoding: 'utf8',
+  });
 }
 
 /** Whether this process holds a capability (by its bit number) in its effective set. */

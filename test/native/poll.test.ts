@@ -146,5 +146,8 @@ test('an exception in the callback reaches uncaughtException', () => {
     process.on('uncaughtException', (e) => { console.log('caught ' + e.message); process.exit(0); });
     const h = n.poll(r, 1, () => { h.close(); throw new Error('boom'); });
     n.write(w, Buffer.from('x'));`;
-  assert.equal(execFileSync(process.execPath, ['-e', script], { timeout: 10000 }).toString(), 'caught boom\n');
+  assert.equal(
+    execFileSync(process.execPath, ['-e', script], { timeout: 10000 }).toString(),
+    'caught boom\n',
+  );
 });
