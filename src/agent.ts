@@ -4,6 +4,8 @@ import type { AgentConfig } from './config/options';
 import type { AgentLogging } from './logging/logger';
 import { AgentServer } from './rpc/server';
 import { healthHandlers } from './rpc/handlers/health';
+import { networkHandlers } from './rpc/handlers/network';
+import { NetworkService } from './network/service';
 import type { AgentHandlers } from './rpc/types';
 import { listenUnix, type Listener } from './transport/unix';
 import { containerSupport, type ContainerModules } from './sandbox/support';
@@ -21,8 +23,9 @@ export async function startAgent(
   modules: ContainerModules = {},
 ): Promise<RunningAgent> {
   const log = logging.logger;
+  const network = new NetworkService();
   const containers = containerSupport(config, log, modules);
-  const handlers: Partial<AgentHandlers> = { ...containers.handlers };
+  const handlers: Partial<AgentHandlers> = { ...networkHandlers({ network }), ...containers.handlers };
   const server = new AgentServer({ agent: handlers, health: healthHandlers(), log });
   const listeners: Listener[] = [];
   for (const address of config.listen) {
@@ -39,6 +42,7 @@ export async function startAgent(
     async shutdown() {
       await Promise.all(listeners.map((l) => l.close()));
       await server.shutdown();
+      await network.close();
       await containers.shutdown();
     },
   };
