@@ -4,7 +4,7 @@
 // against `crun exec` into the same container. Prints medians, p90s and ratios.
 //   bash scripts/bench-lifecycle.sh [--iterations N] [--runtime crun|runc]
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,7 +15,7 @@ import { defaultConfig, type OciRuntimeName } from '../src/config/options';
 import { CreateContainerRequest } from '../src/generated/agent';
 import { Process, Spec } from '../src/generated/oci';
 import { createLogger } from '../src/logging/logger';
-import { busyboxRootfs } from '../test/helpers/rootfs';
+import { buildBusyboxRootfs } from '../src/tools/busybox-rootfs';
 
 const { values } = parseArgs({
   options: {
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kata-bench-'));
   const guestRoot = path.join(dir, 'guest');
   mkdirSync(guestRoot);
-  symlinkSync(busyboxRootfs(), path.join(guestRoot, 'rootfs'));
+  buildBusyboxRootfs(path.join(guestRoot, 'rootfs'));
   const socket = path.join(dir, 'agent.sock');
   const config = { ...defaultConfig(), listen: [`unix://${socket}`], guestRoot, ociRuntime: RUNTIME };
   const agent = await startAgent(config, createLogger({ level: 'silent' }));
@@ -120,12 +120,18 @@ async function main(): Promise<void> {
     template.linux.cgroupsPath = `/kata/${sandboxId}/bare`;
     writeFileSync(path.join(bareBundle, 'config.json'), JSON.stringify(template));
 
+    const phases: Record<string, number[]> = { create: [], start: [], wait: [], remove: [] };
+    const timed = async (phase: string, fn: () => Promise<unknown>): Promise<void> => {
+      const start = process.hrtime.bigint();
+      await fn();
+      phases[phase].push(Number(process.hrtime.bigint() - start) / 1e6);
+    };
     const agentLifecycle = await measure('agent lifecycle', async (i) => {
       const id = `c${i + WARMUP}`;
-      await create(id, ['true']);
-      await api.startContainer({ container_id: id });
-      await api.waitProcess({ container_id: id, exec_id: id });
-      await api.removeContainer({ container_id: id, timeout: 0 });
+      await timed('create', () => create(id, ['true']));
+      await timed('start', () => api.startContainer({ container_id: id }));
+      await timed('wait', () => api.waitProcess({ container_id: id, exec_id: id }));
+      await timed('remove', () => api.removeContainer({ container_id: id, timeout: 0 }));
     });
     const bareLifecycle = await measure(`bare ${RUNTIME} run`, (i) =>
       run(RUNTIME, ['--root', bareState, 'run', '--bundle', bareBundle, `bare${i + WARMUP}`]),
@@ -156,6 +162,16 @@ async function main(): Promise<void> {
     process.stdout.write(`${RUNTIME}, ${ITERATIONS} iterations after ${WARMUP} warm-up\n`);
     process.stdout.write(row('create+start+wait+remove', agentLifecycle, bareLifecycle) + '\n');
     process.stdout.write(row('exec+wait', agentExec, bareExec) + '\n');
+    const median = (xs: number[]): string =>
+      quantile(
+        [...xs].sort((a, b) => a - b),
+        0.5,
+      ).toFixed(1);
+    process.stdout.write(
+      `agent phases (median ms): ${Object.entries(phases)
+        .map(([k, v]) => `${k} ${median(v)}`)
+        .join(', ')}\n`,
+    );
   } finally {
     client.destroy();
     // DestroySandbox also removes the sandbox cgroup; `crun run` deleted its own.

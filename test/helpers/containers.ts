@@ -43,7 +43,7 @@ export interface HarnessOptions {
 /** True when some ancestor process is in another `ns` namespace than this one. */
 function belowNamespaceBoundary(ns: string): boolean {
   const mine = readlinkSync(`/proc/self/ns/${ns}`);
-  for (let pid = process.ppid; pid > 1; ) {
+  for (let pid = process.ppid; pid > 1;) {
     try {
       if (readlinkSync(`/proc/${pid}/ns/${ns}`) !== mine) return true;
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
