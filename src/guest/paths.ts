@@ -96,3 +96,12 @@ export class SystemPaths {
     return this.proc('config.gz');
   }
 }
+
+/**
+ * A name inside the directory open as `fd`, as a path the kernel resolves from that
+ * directory (the /proc/self/fd entry is a link to the open directory itself, not a
+ * path re-read). Always the real procfs: a fake tree cannot stand in for our own fds.
+ */
+export function pathInOpenDirectory(fd: number, name: string): string {
+  return `/proc/self/fd/${fd}/${name}`;
+}

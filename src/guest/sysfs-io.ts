@@ -50,3 +50,17 @@ export function isCode(err: unknown, code: string): boolean {
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** Directory entries; a missing directory is an error naming it. */
+export async function readdirStrict(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).sort(naturalOrder);
+  } catch (err) {
+    throw new Error(`cannot list ${dir}: ${errorText(err)}`);
+  }
+}
+
+/** "cpu2" before "cpu10". */
+function naturalOrder(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}
