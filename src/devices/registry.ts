@@ -86,11 +86,12 @@ export class DeviceRegistry implements UeventSink {
     for (const observe of this.observers) observe(event);
   }
 
-  overrun(): void {
-    if (this.resync) return;
-    this.resync = this.scan()
+  /** Rebuilds from sysfs; concurrent overruns share one resynchronisation. */
+  overrun(): Promise<void> {
+    this.resync ??= this.scan()
       .catch((err) => this.log.warn({ error: errorText(err) }, 'sysfs resynchronisation failed'))
       .finally(() => (this.resync = undefined));
+    return this.resync;
   }
 
   /** Called for every uevent after the registry is updated; returns an unsubscribe function. */

@@ -75,7 +75,7 @@ function optionalInt(value: string | undefined): number | undefined {
 export interface UeventSink {
   event(event: Uevent): void;
   /** Events were dropped by the kernel: rebuild state from sysfs. */
-  overrun(): void;
+  overrun(): Promise<void>;
 }
 
 // Bursts (many disks or memory blocks at once) overflow the default socket buffer.
@@ -119,7 +119,7 @@ export class UeventListener {
       } catch (err) {
         if (isCode(err, 'ENOBUFS')) {
           this.log.warn('uevent socket overran, resynchronising from sysfs');
-          this.sink.overrun();
+          void this.sink.overrun();
           continue;
         }
         this.log.warn({ error: errorText(err) }, 'uevent receive failed');
