@@ -8,7 +8,7 @@ import type { DeviceRegistry } from '../devices/registry';
 import type { Logger } from '../logging/logger';
 import { CpusetWidener, type CpusetTarget } from './cpuset';
 import type { SystemPaths } from './paths';
-import { errorText, isCode, readdirStrict, readOptionalAttribute, writeAttribute } from './sysfs-io';
+import { errorText, readdirStrict, readOptionalAttribute, writeAttribute } from './sysfs-io';
 
 export interface CpuOnlineTiming {
   /** Rounds of looking for offline CPUs (1.x: 100). */
@@ -91,16 +91,26 @@ export class CpuMemOnliner {
   }
 }
 
-/** Onlines hot-added memory blocks as soon as their uevent arrives; returns an unsubscribe function. */
-export function autoOnlineMemory(registry: DeviceRegistry, paths: SystemPaths, log: Logger): () => void {
-  return registry.observe((event) => {
+export interface MemoryAutoOnline {
+  stop(): void;
+  /** Settles once every write started so far has finished. */
+  idle(): Promise<void>;
+}
+
+/** Onlines hot-added memory blocks as soon as their uevent arrives. */
+export function autoOnlineMemory(
+  registry: DeviceRegistry,
+  paths: SystemPaths,
+  log: Logger,
+): MemoryAutoOnline {
+  let pending: Promise<void> = Promise.resolve();
+  const stop = registry.observe((event) => {
     if (event.action !== 'add' || event.subsystem !== 'memory') return;
     const file = paths.sys(event.devpath, 'online');
-    readOptionalAttribute(file)
+    const work = readOptionalAttribute(file)
       .then((state) => (state === '0' ? writeAttribute(file, '1') : undefined))
-      .catch((err) => {
-        if (!isCode(err, 'ENOENT'))
-          log.warn({ file, error: errorText(err) }, 'could not online memory block');
-      });
+      .catch((err) => log.warn({ file, error: errorText(err) }, 'could not online memory block'));
+    pending = Promise.all([pending, work]).then(() => undefined);
   });
+  return { stop, idle: () => pending };
 }
