@@ -16,6 +16,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# node-gyp must build against the installed Node's headers: nothing can be downloaded here.
+if [ -z "$(npm config get nodedir 2>/dev/null | grep -v '^undefined$')" ] && [ -f /usr/include/node/node_api.h ]; then
+  export npm_config_nodedir=/usr
+fi
 # npm ci when node_modules is missing or older than the lock file.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
   || { [ -f binding.gyp ] && [ ! -f build/Release/agent_native.node ]; }; then
