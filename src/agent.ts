@@ -1,6 +1,11 @@
 // Composition root: builds every module from the configuration, wires their
 // handlers into one gRPC server and opens the channels the host talks on.
 import type { AgentConfig } from './config/options';
+import { createDeviceSubsystem } from './devices';
+import { createGuestOperations } from './guest';
+import { autoOnlineMemory } from './guest/cpu-mem';
+import { createStorageManager } from './storage';
+import { guestHandlers } from './rpc/handlers/guest';
 import type { AgentLogging } from './logging/logger';
 import { AgentServer } from './rpc/server';
 import { healthHandlers } from './rpc/handlers/health';
@@ -17,6 +22,16 @@ export interface RunningAgent {
 export async function startAgent(config: AgentConfig, logging: AgentLogging): Promise<RunningAgent> {
   const log = logging.logger;
   const handlers: Partial<AgentHandlers> = {};
+  const devices = await createDeviceSubsystem(config, log);
+  const storage = createStorageManager(config, devices.locator, log);
+  const memoryOnline = autoOnlineMemory(devices.registry, devices.paths, log);
+  const guest = createGuestOperations(config, log, {
+    capabilities: {
+      deviceHandlers: () => devices.manager.handlerNames(),
+      storageDrivers: () => storage.driverNames(),
+    },
+  });
+  Object.assign(handlers, guestHandlers(guest));
   const server = new AgentServer({ agent: handlers, health: healthHandlers(), log });
   const listeners: Listener[] = [];
   for (const address of config.listen) {
@@ -33,6 +48,8 @@ export async function startAgent(config: AgentConfig, logging: AgentLogging): Pr
     async shutdown() {
       await Promise.all(listeners.map((l) => l.close()));
       await server.shutdown();
+      memoryOnline.stop();
+      devices.close();
     },
   };
 }
