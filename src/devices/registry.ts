@@ -43,7 +43,8 @@ export class DeviceRegistry implements UeventSink {
   /** Devpaths removed while a scan runs, so the scan does not bring them back. */
   private readonly removedDuringScan = new Map<string, number>();
   private scansRunning = 0;
-  private resync: Promise<void> | undefined;
+  private scanning: Promise<void> | undefined;
+  private nextScan: Promise<void> | undefined;
 
   constructor(
     private readonly paths: SystemPaths,
@@ -86,12 +87,26 @@ export class DeviceRegistry implements UeventSink {
     for (const observe of this.observers) observe(event);
   }
 
-  /** Rebuilds from sysfs; concurrent overruns share one resynchronisation. */
   overrun(): Promise<void> {
-    this.resync ??= this.scan()
-      .catch((err) => this.log.warn({ error: errorText(err) }, 'sysfs resynchronisation failed'))
-      .finally(() => (this.resync = undefined));
-    return this.resync;
+    return this.refresh();
+  }
+
+  /**
+   * A scan that starts after this call. Callers arriving while one runs share the
+   * single scan queued behind it, so bursts of misses or overruns cost two scans at most.
+   */
+  refresh(): Promise<void> {
+    if (this.scanning) {
+      this.nextScan ??= this.scanning.then(() => {
+        this.nextScan = undefined;
+        return this.refresh();
+      });
+      return this.nextScan;
+    }
+    this.scanning = this.scan()
+      .catch((err) => this.log.warn({ error: errorText(err) }, 'sysfs scan failed'))
+      .finally(() => (this.scanning = undefined));
+    return this.scanning;
   }
 
   /** Called for every uevent after the registry is updated; returns an unsubscribe function. */
@@ -131,7 +146,7 @@ export class DeviceRegistry implements UeventSink {
         reject(deadlineExceeded(`Timeout reached after ${timeoutMs}ms waiting for device ${what}`));
       }, timeoutMs);
       this.waiters.add(waiter);
-      this.scan().catch((err) => this.log.warn({ error: errorText(err) }, 'sysfs scan failed'));
+      void this.refresh();
     });
   }
 

@@ -16,8 +16,10 @@ export async function scanSysfs(paths: SystemPaths): Promise<Uevent[]> {
   ];
   const found = new Map<string, Uevent>();
   for (const [dir, subsystem] of sources) {
-    for (const entry of await listOptional(dir)) {
-      const event = await describe(paths, path.join(dir, entry), subsystem);
+    const entries = await listOptional(dir);
+    for (const event of await Promise.all(
+      entries.map((e) => describe(paths, path.join(dir, e), subsystem)),
+    )) {
       if (event) found.set(event.devpath, event);
     }
   }

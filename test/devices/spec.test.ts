@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import { guestRootDenyRule } from '../../src/devices/rootfs';
 import { DeviceSpecEditor } from '../../src/devices/spec';
+import { splitDevT } from '../../src/guest/kernel';
 import type { SpecDevices } from '../../src/devices/types';
 
 test('updates the device and its cgroup rules, with or without resources', () => {
@@ -105,4 +108,15 @@ test('a block rule with the numbers of a char device is left alone', () => {
       ['b', 4, 9],
     ],
   );
+});
+
+test('the guest root deny rule names the device behind /', async () => {
+  const rule = await guestRootDenyRule('/');
+  const dev = statSync('/', { bigint: true }).dev;
+  assert.deepEqual(rule, { allow: false, type: 'b', ...splitDevT(dev), access: 'rw' });
+  // The split agrees with what the kernel reports for the root mount.
+  const rootLine = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .find((l) => l.split(' ')[4] === '/');
+  assert.equal(rootLine?.split(' ')[2], `${rule.major}:${rule.minor}`);
 });
