@@ -25,7 +25,7 @@ export class DeviceLocator {
     const deviceDir = await resolvePciPath(this.paths, pciPath);
     await rescanPciBus(this.paths);
     const disk = await this.registry.waitFor(
-      (d) => isDisk(d) && d.devpath.startsWith(deviceDir + '/'),
+      (d) => isDisk(d) && isBelowPciDevice(d.devpath, deviceDir),
       `at PCI path ${pciPath} (${deviceDir})`,
     );
     return this.node(disk);
@@ -86,6 +86,15 @@ export class DeviceLocator {
   private node(device: DeviceRecord): string {
     return this.paths.dev(device.devname ?? '');
   }
+}
+
+const PCI_ADDRESS = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
+
+/** Whether a devpath belongs to that PCI device itself, not to a device behind it (when it is a bridge). */
+export function isBelowPciDevice(devpath: string, deviceDir: string): boolean {
+  if (!devpath.startsWith(deviceDir + '/')) return false;
+  const next = devpath.slice(deviceDir.length + 1).split('/')[0];
+  return !PCI_ADDRESS.test(next);
 }
 
 /** "/dev/vdb" → "vdb"; anything not strictly below /dev is refused. */

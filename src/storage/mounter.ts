@@ -46,17 +46,17 @@ export class Mounter {
     const bind = fstype === 'bind' || (options.flags & MS_BIND) !== 0;
     if (fstype === 'hugetlbfs') await this.reserveHugepages(options.data);
 
+    // Paths are resolved (a /dev/disk/by-* link, a symlinked share); tags are used as given.
+    const resolved = TAGGED.has(fstype) ? source : await resolveSource(source);
     let created: Created | undefined;
-    if (TAGGED.has(fstype) || !bind) {
-      if (!TAGGED.has(fstype)) await resolveSource(source);
-      created = await makeDirectory(target);
+    if (bind && !TAGGED.has(fstype) && !(await stat(resolved)).isDirectory()) {
+      created = await makeFile(target);
     } else {
-      const real = await resolveSource(source);
-      created = (await stat(real)).isDirectory() ? await makeDirectory(target) : await makeFile(target);
+      created = await makeDirectory(target);
     }
 
     try {
-      this.sys.mount(source, target, fstype, options.flags, options.data);
+      this.sys.mount(resolved, target, fstype, options.flags, options.data);
       if (bind && options.flags & BIND_REMOUNT_FLAGS && !(options.flags & MS_REMOUNT)) {
         // A new bind mount ignores ro/nosuid/...: they take effect on a remount of it.
         this.sys.mount('', target, '', MS_REMOUNT | MS_BIND | (options.flags & BIND_REMOUNT_FLAGS), '');

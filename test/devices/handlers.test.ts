@@ -108,6 +108,24 @@ test('blk: a partition behind the same PCI device is not taken for the disk', as
   );
 });
 
+test("blk: a disk behind a bridge is not the bridge's disk", async (t) => {
+  const { fake, devices } = await setup(t, 200);
+  fake.pciDevice('/devices/pci0000:00/0000:00:02.0', '0000:01');
+  fake.pciDevice('/devices/pci0000:00/0000:00:02.0/0000:01:03.0');
+  fake.blockDevice({
+    devpath: '/devices/pci0000:00/0000:00:02.0/0000:01:03.0/virtio3/block/vdb',
+    ...numbers(BLOCK_NODE),
+    node: BLOCK_NODE,
+  });
+  await assert.rejects(
+    devices.manager.applyDevices(
+      [device({ id: '02', type: 'blk', container_path: '/dev/xvdb' })],
+      specWith('/dev/xvdb', 'b', 8, 0),
+    ),
+    (err: AgentError) => err.code === status.DEADLINE_EXCEEDED,
+  );
+});
+
 test('scsi: scans the hosts and finds /dev/sdX by address', async (t) => {
   const { fake, devices } = await setup(t);
   fake.file('sys/class/scsi_host/host0/scan', '');
