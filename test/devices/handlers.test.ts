@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { status } from '@grpc/grpc-js';
 import { createDeviceSubsystem, type DeviceSubsystem } from '../../src/devices';
 import type { SpecDevices } from '../../src/devices/types';
@@ -15,9 +15,24 @@ import { FakeSysfs, ueventDatagram } from '../helpers/fake-sysfs';
 const log = createLogger({ level: 'silent' }).logger;
 
 // Real nodes of this machine the fake /dev points at (only stat()ed here).
-const BLOCK_NODE = '/dev/loop6';
-const OTHER_BLOCK_NODE = '/dev/loop7';
+const [BLOCK_NODE, OTHER_BLOCK_NODE] = blockNodes();
 const CHAR_NODE = '/dev/null';
+
+/** Two block device nodes this machine has, whatever they are. */
+function blockNodes(): [string, string] {
+  const nodes = readdirSync('/dev')
+    .map((name) => `/dev/${name}`)
+    .filter((node) => {
+      try {
+        return statSync(node).isBlockDevice();
+      } catch {
+        return false;
+      }
+    })
+    .sort();
+  assert.ok(nodes.length >= 2, 'the tests need two block devices in /dev');
+  return [nodes[0], nodes[1]];
+}
 const numbers = (node: string) => splitDevT(statSync(node, { bigint: true }).rdev);
 
 async function setup(t: { after(fn: () => void): void }, timeoutMs = 3000) {
