@@ -9,6 +9,8 @@ import { guestHandlers } from './rpc/handlers/guest';
 import type { AgentLogging } from './logging/logger';
 import { AgentServer } from './rpc/server';
 import { healthHandlers } from './rpc/handlers/health';
+import { networkHandlers } from './rpc/handlers/network';
+import { NetworkService } from './network/service';
 import type { AgentHandlers } from './rpc/types';
 import { listenUnix, type Listener } from './transport/unix';
 
@@ -21,7 +23,8 @@ export interface RunningAgent {
 
 export async function startAgent(config: AgentConfig, logging: AgentLogging): Promise<RunningAgent> {
   const log = logging.logger;
-  const handlers: Partial<AgentHandlers> = {};
+  const network = new NetworkService();
+  const handlers: Partial<AgentHandlers> = { ...networkHandlers({ network }) };
   const devices = await createDeviceSubsystem(config, log);
   const storage = createStorageManager(config, devices.locator, log);
   const memoryOnline = autoOnlineMemory(devices.registry, devices.paths, log);
@@ -48,6 +51,7 @@ export async function startAgent(config: AgentConfig, logging: AgentLogging): Pr
     async shutdown() {
       await Promise.all(listeners.map((l) => l.close()));
       await server.shutdown();
+      await network.close();
       memoryOnline.stop();
       devices.close();
     },
