@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { applyCmdline } from './cmdline';
+import { parseTraceEndpoint } from '../tracing/endpoint';
 import { defaultConfig, type AgentConfig, type OciRuntimeName } from './options';
 
 export const USAGE = `usage: kata-agent [options]
@@ -12,7 +13,10 @@ export const USAGE = `usage: kata-agent [options]
   --guest-root DIR     prefix for every guest path the agent writes (tests, development)
   --sys-root DIR       root for sysfs/procfs/devfs lookups (tests against a fake tree)
   --log-level LEVEL    override agent.log
-  --metrics-vport N    serve Prometheus metrics on this vsock port
+  --metrics-vport N    serve Prometheus metrics on this vsock port (as agent.metrics_vport)
+  --metrics-socket P   serve Prometheus metrics on this unix socket path
+  --trace-endpoint A   span collector (OTLP/HTTP): http://HOST:PORT, vsock://CID:PORT or unix:///PATH
+                       (as agent.trace_endpoint; default vsock://2:4318)
   --version            print the version and exit`;
 
 export interface ParsedFlags {
@@ -33,6 +37,8 @@ export function parseFlags(argv: string[]): ParsedFlags {
       'sys-root': { type: 'string' },
       'log-level': { type: 'string' },
       'metrics-vport': { type: 'string' },
+      'metrics-socket': { type: 'string' },
+      'trace-endpoint': { type: 'string' },
       version: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -59,5 +65,10 @@ export function parseFlags(argv: string[]): ParsedFlags {
     applyCmdline(`agent.log=${level}`, config);
   }
   if (values['metrics-vport']) config.metricsVport = Number(values['metrics-vport']);
+  if (values['metrics-socket'] !== undefined) config.metricsSocket = values['metrics-socket'];
+  if (values['trace-endpoint'] !== undefined) {
+    parseTraceEndpoint(values['trace-endpoint']);
+    config.traceEndpoint = values['trace-endpoint'];
+  }
   return { config, warnings, showVersion: !!values.version, showHelp: !!values.help };
 }
