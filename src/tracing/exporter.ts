@@ -12,20 +12,39 @@ import { native } from '../native/index';
 import { adoptStream } from '../native/adopt';
 import { EXPORT_TIMEOUT_MS, OTLP_TRACES_PATH, type TraceEndpoint } from './endpoint';
 
+// A vsock connect blocks the event loop until the peer answers (up to the kernel's
+// 2 s connect timeout when nothing does): after a failed one, fail fast for a while.
+const RECONNECT_BACKOFF_MS = 30_000;
+
+function failedSocket(err: Error): Duplex {
+  // Report a failed connect the way a socket does, so the request fails normally.
+  const socket = new net.Socket();
+  process.nextTick(() => socket.destroy(err));
+  return socket;
+}
+
 /** An HTTP agent whose connections come from `open` instead of TCP. */
 class StreamAgent extends http.Agent {
+  private failedAt = -Infinity;
+  private lastError: Error | undefined;
+
   constructor(private readonly open: () => Duplex) {
     super({ keepAlive: true });
   }
 
   override createConnection(): Duplex {
+    if (this.lastError && Date.now() - this.failedAt < RECONNECT_BACKOFF_MS) {
+      // Without an errno code the exporter does not retry: the next batch tries again.
+      return failedSocket(new Error(`collector unreachable: ${this.lastError.message}`));
+    }
     try {
-      return this.open();
+      const connection = this.open();
+      this.lastError = undefined;
+      return connection;
     } catch (err) {
-      // Report a failed connect the way a socket does, so the request fails normally.
-      const socket = new net.Socket();
-      process.nextTick(() => socket.destroy(err as Error));
-      return socket;
+      this.failedAt = Date.now();
+      this.lastError = err as Error;
+      return failedSocket(this.lastError);
     }
   }
 }

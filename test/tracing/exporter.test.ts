@@ -10,6 +10,7 @@ import { startTestAgent } from '../helpers/agent';
 import { parseTraceEndpoint } from '../../src/tracing/endpoint';
 import { applyCmdline } from '../../src/config/cmdline';
 import { defaultConfig } from '../../src/config/options';
+import { native } from '../../src/native/index';
 
 interface Received {
   path: string;
@@ -129,3 +130,23 @@ test('agent.trace_endpoint and agent.metrics_vport on the kernel command line', 
   assert.equal(bad.config.traceEndpoint, 'vsock://2:4318');
   assert.equal(bad.config.metricsVport, 0);
 });
+
+test(
+  'a vsock collector that refuses (no host listener) does not hold StopTracing up',
+  { skip: !native().vsockAvailable() && 'no AF_VSOCK here' },
+  async () => {
+    // CID 2 is the host; here nothing listens there, so the connect is reset at once.
+    const t = await startTestAgent({ traceEndpoint: 'vsock://2:1' });
+    try {
+      const c = await t.client();
+      await c.agent.startTracing({});
+      await c.health.check({ service: '' });
+      const started = Date.now();
+      await c.agent.stopTracing({});
+      assert.ok(Date.now() - started < 3000, `${Date.now() - started} ms`);
+      assert.equal((await c.health.check({ service: '' })).status, 1);
+    } finally {
+      await t.stop();
+    }
+  },
+);
