@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { applyCmdline } from './cmdline';
+import { parseUint32 } from './go-parse';
 import { parseTraceEndpoint } from '../tracing/endpoint';
 import { defaultConfig, type AgentConfig, type OciRuntimeName } from './options';
 
@@ -64,7 +65,12 @@ export function parseFlags(argv: string[]): ParsedFlags {
     const level = values['log-level'];
     applyCmdline(`agent.log=${level}`, config);
   }
-  if (values['metrics-vport']) config.metricsVport = Number(values['metrics-vport']);
+  if (values['metrics-vport'] !== undefined) {
+    const port = parseUint32(values['metrics-vport']);
+    if (port === undefined)
+      throw new Error(`invalid metrics vsock port ${JSON.stringify(values['metrics-vport'])}`);
+    config.metricsVport = port;
+  }
   if (values['metrics-socket'] !== undefined) config.metricsSocket = values['metrics-socket'];
   if (values['trace-endpoint'] !== undefined) {
     parseTraceEndpoint(values['trace-endpoint']);

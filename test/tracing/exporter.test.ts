@@ -9,6 +9,7 @@ import path from 'node:path';
 import { startTestAgent } from '../helpers/agent';
 import { parseTraceEndpoint } from '../../src/tracing/endpoint';
 import { applyCmdline } from '../../src/config/cmdline';
+import { parseFlags } from '../../src/config/flags';
 import { defaultConfig } from '../../src/config/options';
 import { native } from '../../src/native/index';
 
@@ -150,3 +151,22 @@ test(
     }
   },
 );
+
+test('--trace-endpoint, --metrics-vport and --metrics-socket flags', () => {
+  const base = ['--cmdline', '/dev/null'];
+  const { config } = parseFlags([
+    ...base,
+    '--trace-endpoint',
+    'unix:///run/otlp.sock',
+    '--metrics-vport',
+    '9100',
+    '--metrics-socket',
+    '/run/metrics.sock',
+  ]);
+  assert.equal(config.traceEndpoint, 'unix:///run/otlp.sock');
+  assert.equal(config.metricsVport, 9100);
+  assert.equal(config.metricsSocket, '/run/metrics.sock');
+  assert.throws(() => parseFlags([...base, '--trace-endpoint', 'udp://x:1']), /invalid trace endpoint/);
+  assert.throws(() => parseFlags([...base, '--metrics-vport', 'abc']), /invalid metrics vsock port/);
+  assert.throws(() => parseFlags([...base, '--metrics-vport=-1']), /invalid metrics vsock port/);
+});
