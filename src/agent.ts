@@ -4,6 +4,8 @@ import type { AgentConfig } from './config/options';
 import type { AgentLogging } from './logging/logger';
 import { AgentServer } from './rpc/server';
 import { healthHandlers } from './rpc/handlers/health';
+import { networkHandlers } from './rpc/handlers/network';
+import { NetworkService } from './network/service';
 import type { AgentHandlers } from './rpc/types';
 import { listenUnix, type Listener } from './transport/unix';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -45,7 +47,8 @@ export async function startAgent(
   await tracing.init();
   const gauges = new AgentGauges();
   const metrics = await startMetrics(config, gauges, log);
-  const handlers: Partial<AgentHandlers> = { ...tracingHandlers(tracing) };
+  const network = new NetworkService();
+  const handlers: Partial<AgentHandlers> = { ...networkHandlers({ network }), ...tracingHandlers(tracing) };
   const server = new AgentServer({
     agent: tracing.wrap(handlers),
     health: tracing.wrap(healthHandlers()),
@@ -70,6 +73,7 @@ export async function startAgent(
     async shutdown() {
       await Promise.all(listeners.map((l) => l.close()));
       await server.shutdown();
+      await network.close();
       await metrics?.close();
       await tracing.shutdown();
     },
