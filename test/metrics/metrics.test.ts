@@ -71,6 +71,11 @@ test('a scrape after some RPCs counts them by method and status code', async () 
         (e: RpcError) => e.code === status.UNIMPLEMENTED,
       );
     await assert.rejects(c.agent.stopTracing({}), (e: RpcError) => e.code === status.FAILED_PRECONDITION);
+    await assert.rejects(
+      c.agent.updateInterface({ interface: undefined }),
+      (e: RpcError) => e.code === status.INVALID_ARGUMENT,
+    );
+    await c.agent.listInterfaces({});
 
     const m = await scrape(socket);
     const calls = (method: string, code: string): number | undefined =>
@@ -79,6 +84,8 @@ test('a scrape after some RPCs counts them by method and status code', async () 
     assert.equal(calls('Version', 'OK'), 1);
     assert.equal(calls('StartContainer', 'UNIMPLEMENTED'), 2);
     assert.equal(calls('StopTracing', 'FAILED_PRECONDITION'), 1);
+    assert.equal(calls('UpdateInterface', 'INVALID_ARGUMENT'), 1);
+    assert.equal(calls('ListInterfaces', 'OK'), 1);
     assert.equal(calls('StartContainer', 'OK'), undefined);
     assert.equal(calls('StopTracing', 'OK'), undefined);
 

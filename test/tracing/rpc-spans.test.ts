@@ -28,6 +28,12 @@ test('agent.trace: a root span, and one child span per RPC with its ids and outc
       c.agent.readStdout({ container_id: 'c1', exec_id: '', len: 10 }),
       (e: RpcError) => e.code === status.UNIMPLEMENTED,
     );
+    // Served by the network module: one that works, one that refuses its request.
+    await c.agent.listInterfaces({});
+    await assert.rejects(
+      c.agent.updateInterface({ interface: undefined }),
+      (e: RpcError) => e.code === status.INVALID_ARGUMENT,
+    );
   } finally {
     await t.stop();
   }
@@ -54,6 +60,13 @@ test('agent.trace: a root span, and one child span per RPC with its ids and outc
   assert.equal(signal.status.code, SpanStatusCode.ERROR);
   assert.match(signal.status.message ?? '', /SignalProcess is not implemented/);
   assert.equal(signal.attributes['api-category'], undefined);
+
+  const list = spans.one('/grpc.AgentService/ListInterfaces');
+  assert.ok(isChildOf(list, root));
+  assert.equal(list.status.code, SpanStatusCode.UNSET);
+  const update = spans.one('/grpc.AgentService/UpdateInterface');
+  assert.equal(update.attributes['rpc.grpc.status_code'], status.INVALID_ARGUMENT);
+  assert.equal(update.status.code, SpanStatusCode.ERROR);
 
   const read = spans.one('/grpc.AgentService/ReadStdout');
   assert.equal(read.attributes['api-category'], 'interactive');
