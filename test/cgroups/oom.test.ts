@@ -41,6 +41,8 @@ test('without eventfd the oom_kill counter is polled; kills before the watch do 
   writeFileSync(file, 'oom_kill_disable 0\nunder_oom 0\noom_kill 2\n');
   let fired = 0;
   let wake: () => void = () => undefined;
+  // The poll timer does not hold the event loop; this test must.
+  const keepAlive = setInterval(() => undefined, 1000);
   const watch = pollOomKills(
     file,
     'oom_kill',
@@ -57,6 +59,7 @@ test('without eventfd the oom_kill counter is polled; kills before the watch do 
     assert.equal(fired, 1);
   } finally {
     watch.stop();
+    clearInterval(keepAlive);
     rmSync(dir, { recursive: true, force: true });
   }
 });

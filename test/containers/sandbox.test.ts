@@ -225,7 +225,7 @@ describe('sandbox (crun)', () => {
   });
 
   test('storages and mount sources under /run/kata-containers follow the guest root', async () => {
-    const h = await startHarness({ runtime });
+    const h = await startHarness({ runtime, realStorage: true });
     try {
       const volume = '/run/kata-containers/shared/containers/vol';
       await createContainer(h, 'vol', ['sh', '-c', 'echo data > /vol/file'], {

@@ -2,8 +2,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startAgent, type RunningAgent } from '../../src/agent';
-import type { ContainerModules } from '../../src/sandbox/support';
+import { startAgent, type RunningAgent, type StartOptions } from '../../src/agent';
 import { defaultConfig, type AgentConfig } from '../../src/config/options';
 import { createLogger } from '../../src/logging/logger';
 import { applyCmdline } from '../../src/config/cmdline';
@@ -23,7 +22,7 @@ export interface TestAgent {
 export async function startTestAgent(
   overrides: Partial<AgentConfig> = {},
   cmdline = '',
-  modules: ContainerModules = {},
+  options: StartOptions = {},
 ): Promise<TestAgent> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kata-agent-test-'));
   const socket = path.join(dir, 'agent.sock');
@@ -38,7 +37,7 @@ export async function startTestAgent(
     overrides,
   );
   const logging = createLogger({ level: (process.env.AGENT_TEST_LOG as 'debug') ?? 'silent' });
-  const agent = await startAgent(config, logging, modules);
+  const agent = await startAgent(config, logging, options);
   const clients: AgentClient[] = [];
   return {
     agent,

@@ -37,6 +37,8 @@ export interface HarnessOptions {
   sandbox?: Partial<CreateSandboxRequest>;
   /** Skip CreateSandbox. */
   noSandbox?: boolean;
+  /** The agent's own storage drivers instead of the local/ephemeral test double. */
+  realStorage?: boolean;
   config?: Parameters<typeof startTestAgent>[0];
 }
 
@@ -67,7 +69,11 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   requirePrivateNamespaces();
   const guestRoot = mkdtempSync(path.join(os.tmpdir(), 'kata-guest-'));
   const storage = new LocalStorage(guestRoot);
-  const t = await startTestAgent({ ociRuntime: o.runtime, guestRoot, ...o.config }, '', { storage });
+  const t = await startTestAgent(
+    { ociRuntime: o.runtime, guestRoot, ...o.config },
+    '',
+    o.realStorage ? {} : { storage },
+  );
   symlinkSync(busyboxRootfs(), path.join(t.config.guestRoot, 'rootfs'));
   const c = await t.client();
   const sandboxId = `t${process.pid}-${++sandboxSeq}`;
