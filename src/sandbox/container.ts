@@ -127,7 +127,9 @@ export class Container {
       );
       p.markRunning();
       p.onReleasable = () => {
-        if (this.processes.get(execId) === p) this.processes.delete(execId);
+        if (this.processes.get(execId) !== p) return;
+        this.processes.delete(execId);
+        p.io.destroy();
       };
       this.processes.set(execId, p);
     });
