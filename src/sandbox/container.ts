@@ -147,9 +147,11 @@ export class Container {
     }
     const p = this.process(execId);
     if (this.status === 'stopped' && p.isInit) return;
-    if (p.isInit && signal === SIGTERM && !handlesSignal(p.pid, SIGTERM)) {
-      // A PID namespace init ignores signals it has no handler for.
-      signal = SIGKILL;
+    if (p.isInit && signal === SIGTERM) {
+      // A PID namespace init ignores signals it has no handler for (1.x sent SIGKILL
+      // instead). Right after StartContainer the init may still be the runtime's code,
+      // whose handlers say nothing about the program's: it gets SIGKILL too.
+      if (this.ctx.runtime.runsRuntimeImage(p.pid) || !handlesSignal(p.pid, SIGTERM)) signal = SIGKILL;
     }
     p.signal(signal);
   }

@@ -11,11 +11,12 @@ import {
   expectCode,
   startHarness,
   type Harness,
+  SUITE_TIMEOUT_MS,
 } from '../helpers/containers';
 
 const runtime = 'crun';
 
-describe('requests before CreateSandbox', () => {
+describe('requests before CreateSandbox', { timeout: SUITE_TIMEOUT_MS }, () => {
   let h: Harness;
   before(async () => {
     h = await startHarness({ runtime, noSandbox: true });
@@ -40,7 +41,7 @@ describe('requests before CreateSandbox', () => {
   });
 });
 
-describe('bad requests (crun)', () => {
+describe('bad requests (crun)', { timeout: SUITE_TIMEOUT_MS }, () => {
   let h: Harness;
   before(async () => {
     h = await startHarness({ runtime });

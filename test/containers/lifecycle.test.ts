@@ -13,6 +13,7 @@ import {
   run,
   startHarness,
   type Harness,
+  SUITE_TIMEOUT_MS,
 } from '../helpers/containers';
 
 const SIGKILL = 9;
@@ -29,7 +30,7 @@ async function readUntil(h: Harness, cid: string, eid: string, text: string): Pr
 }
 
 for (const runtime of RUNTIMES) {
-  describe(`container lifecycle (${runtime})`, () => {
+  describe(`container lifecycle (${runtime})`, { timeout: SUITE_TIMEOUT_MS }, () => {
     let h: Harness;
     before(async () => {
       h = await startHarness({ runtime });

@@ -12,6 +12,7 @@ import {
   run,
   startHarness,
   type Harness,
+  SUITE_TIMEOUT_MS,
 } from '../helpers/containers';
 
 const runtime = 'crun';
@@ -33,7 +34,7 @@ function zombies(): number[] {
   return out;
 }
 
-describe('processes (crun)', () => {
+describe('processes (crun)', { timeout: SUITE_TIMEOUT_MS }, () => {
   let h: Harness;
   before(async () => {
     h = await startHarness({ runtime, config: { containerPipeSize: 1024 * 1024 } });

@@ -23,6 +23,7 @@ import {
   sandboxCgroupExists,
   startHarness,
   type Harness,
+  SUITE_TIMEOUT_MS,
 } from '../helpers/containers';
 
 const runtime = 'crun';
@@ -62,7 +63,7 @@ function fakeModprobe(): { path: string; log: string } {
   return { path: script, log };
 }
 
-describe('sandbox (crun)', () => {
+describe('sandbox (crun)', { timeout: SUITE_TIMEOUT_MS }, () => {
   test('hostname, DNS, kernel modules and shared IPC/UTS namespaces; DestroySandbox releases them', async () => {
     const modprobe = fakeModprobe();
     const h = await startHarness({ runtime, noSandbox: true, config: { modprobe: modprobe.path } });

@@ -19,6 +19,9 @@ export const RUNTIMES: OciRuntimeName[] = (process.env.TEST_RUNTIMES?.split(',')
   'runc',
 ];
 
+/** A suite that hangs fails instead (an agent bug must not stall the run). */
+export const SUITE_TIMEOUT_MS = 120_000;
+
 let sandboxSeq = 0;
 
 export interface Harness {
