@@ -18,6 +18,7 @@ import { AgentTracing } from './tracing/tracing';
 import { tracingHandlers } from './rpc/handlers/tracing';
 import { AgentGauges } from './metrics/gauges';
 import { startMetrics, type MetricsService } from './metrics/start';
+import { containerSupport, type ContainerModules } from './sandbox/support';
 
 export interface RunningAgent {
   server: AgentServer;
@@ -32,7 +33,7 @@ export interface RunningAgent {
 }
 
 /** What tests and embedders may plug in beyond the configuration. */
-export interface StartOptions {
+export interface StartOptions extends ContainerModules {
   /** Receives spans instead of the configured trace endpoint. */
   spanExporter?: () => SpanExporter;
 }
@@ -57,13 +58,21 @@ export async function startAgent(
   const devices = await createDeviceSubsystem(config, log);
   const storage = createStorageManager(config, devices.locator, log);
   const memoryOnline = autoOnlineMemory(devices.registry, devices.paths, log);
+  const containers = containerSupport(config, log, {
+    storage: options.storage ?? storage,
+    devices: options.devices ?? devices.manager,
+  });
   const guest = createGuestOperations(config, log, {
     capabilities: {
       deviceHandlers: () => devices.manager.handlerNames(),
       storageDrivers: () => storage.driverNames(),
     },
+    containerCgroups: () =>
+      containers.sandbox
+        .containerCpusets()
+        .map((c) => ({ path: c.cgroupsPath, keepOwnCpuset: c.cpuset !== undefined })),
   });
-  Object.assign(handlers, guestHandlers(guest));
+  Object.assign(handlers, guestHandlers(guest), containers.handlers);
   const server = new AgentServer({
     agent: tracing.wrap(handlers),
     health: tracing.wrap(healthHandlers()),
@@ -89,6 +98,7 @@ export async function startAgent(
       await Promise.all(listeners.map((l) => l.close()));
       await server.shutdown();
       await network.close();
+      await containers.shutdown();
       memoryOnline.stop();
       devices.close();
       await metrics?.close();

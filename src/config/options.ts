@@ -31,6 +31,8 @@ export interface AgentConfig {
   listen: string[];
   cmdlinePath: string;
   ociRuntime: OciRuntimeName;
+  /** modprobe used for CreateSandbox's kernel modules (PATH lookup by default). */
+  modprobe: string;
   /** Prefix for every guest path the agent writes (/run/kata-containers, resolv.conf, ...); "" in a guest. */
   guestRoot: string;
   /** Root of sysfs/procfs/devfs lookups, so tests can use a fake tree; "" in a guest. */
@@ -63,6 +65,7 @@ export function defaultConfig(): AgentConfig {
     listen: ['auto'],
     cmdlinePath: '/proc/cmdline',
     ociRuntime: 'crun',
+    modprobe: 'modprobe',
     guestRoot: '',
     sysRoot: '',
     copyFileMaxBytes: 256 * 1024 * 1024,

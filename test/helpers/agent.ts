@@ -1,5 +1,5 @@
 // Starts an agent in this process on a private unix socket and gives a client.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startAgent, type RunningAgent, type StartOptions } from '../../src/agent';
@@ -28,7 +28,14 @@ export async function startTestAgent(
   const socket = path.join(dir, 'agent.sock');
   writeFileSync(path.join(dir, 'cmdline'), cmdline);
   const config = applyCmdline(cmdline, defaultConfig()).config;
-  Object.assign(config, { listen: [`unix://${socket}`], cmdlinePath: path.join(dir, 'cmdline') }, overrides);
+  // Every guest path the agent writes stays inside the test's directory.
+  const guestRoot = path.join(dir, 'guest');
+  mkdirSync(guestRoot);
+  Object.assign(
+    config,
+    { listen: [`unix://${socket}`], cmdlinePath: path.join(dir, 'cmdline'), guestRoot },
+    overrides,
+  );
   const logging = createLogger({ level: (process.env.AGENT_TEST_LOG as 'debug') ?? 'silent' });
   const agent = await startAgent(config, logging, options);
   const clients: AgentClient[] = [];

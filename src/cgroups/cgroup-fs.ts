@@ -1,0 +1,167 @@
+// Where a container's cgroup lives, on cgroup v1 (one hierarchy per controller)
+// or v2 (one unified tree), and the small reads everything else builds on.
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+
+export type CgroupVersion = 1 | 2;
+
+/** The v1 controllers the agent reads or cleans up. */
+export const V1_CONTROLLERS = [
+  'cpu',
+  'cpuacct',
+  'cpuset',
+  'memory',
+  'devices',
+  'freezer',
+  'blkio',
+  'pids',
+  'hugetlb',
+  'net_cls',
+  'net_prio',
+  'perf_event',
+  'rdma',
+  'systemd',
+] as const;
+
+export type FreezerState = 'THAWED' | 'FREEZING' | 'FROZEN';
+
+export class CgroupFs {
+  readonly version: CgroupVersion;
+
+  constructor(readonly root = '/sys/fs/cgroup') {
+    this.version = existsSync(path.join(root, 'cgroup.controllers')) ? 2 : 1;
+  }
+
+  /** The directory of `controller` for a cgroup path such as /kata/sandbox/ctr. */
+  dir(controller: string, cgroupPath: string): string {
+    const rel = normalise(cgroupPath);
+    return this.version === 2
+      ? path.join(this.root, rel)
+      : path.join(this.root, controllerMount(this.root, controller), rel);
+  }
+
+  /** Every directory of a cgroup path that exists (one per v1 hierarchy, or the v2 one). */
+  existingDirs(cgroupPath: string): string[] {
+    if (this.version === 2) {
+      const d = this.dir('', cgroupPath);
+      return existsSync(d) ? [d] : [];
+    }
+    const dirs: string[] = [];
+    for (const entry of safeReaddir(this.root)) {
+      const d = path.join(this.root, entry, normalise(cgroupPath));
+      if (existsSync(path.join(d, 'cgroup.procs'))) dirs.push(d);
+    }
+    return dirs;
+  }
+
+  /** Pids in the cgroup and its descendants, in the agent's PID namespace. */
+  async pids(cgroupPath: string): Promise<number[]> {
+    const top = this.dir(this.version === 2 ? '' : 'pids', cgroupPath);
+    const start = existsSync(top) ? top : this.dir('memory', cgroupPath);
+    const out: number[] = [];
+    await collectPids(start, out);
+    return out;
+  }
+
+  async freezerState(cgroupPath: string): Promise<FreezerState> {
+    if (this.version === 1) {
+      return (await readTrimmed(path.join(this.dir('freezer', cgroupPath), 'freezer.state'))) as FreezerState;
+    }
+    const events = await readKeyValues(path.join(this.dir('', cgroupPath), 'cgroup.events'));
+    if (events.frozen === 1) return 'FROZEN';
+    const wanted = await readTrimmed(path.join(this.dir('', cgroupPath), 'cgroup.freeze'));
+    return wanted === '1' ? 'FREEZING' : 'THAWED';
+  }
+
+  /**
+   * Removes empty parent cgroups the runtime created for `cgroupPath`, from the
+   * deepest up to (and including) `stopAt` (e.g. /kata/<sandbox>). Busy ones stay.
+   */
+  removeEmptyParents(cgroupPath: string, stopAt: string): void {
+    const target = normalise(stopAt);
+    let rel = path.posix.dirname(normalise(cgroupPath));
+    const tops =
+      this.version === 2 ? [this.root] : safeReaddir(this.root).map((e) => path.join(this.root, e));
+    while (rel.startsWith(target) && rel !== '/' && rel !== '.') {
+      for (const top of tops) {
+        try {
+          rmdirSync(path.join(top, rel));
+        } catch {
+          // Missing or still in use: leave it.
+        }
+      }
+      if (rel === target) break;
+      rel = path.posix.dirname(rel);
+    }
+  }
+}
+
+export function normalise(cgroupPath: string): string {
+  return path.posix.normalize('/' + cgroupPath);
+}
+
+// cpu and cpuacct are often co-mounted (cpu,cpuacct); follow whatever directory holds it.
+function controllerMount(root: string, controller: string): string {
+  if (existsSync(path.join(root, controller))) return controller;
+  const combined = safeReaddir(root).find((e) => e.split(',').includes(controller));
+  return combined ?? controller;
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+async function collectPids(dir: string, out: number[]): Promise<void> {
+  const text = await readFile(path.join(dir, 'cgroup.procs'), 'utf8').catch(() => '');
+  for (const line of text.split('\n')) if (line) out.push(Number(line));
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const e of entries) if (e.isDirectory()) await collectPids(path.join(dir, e.name), out);
+}
+
+export async function readTrimmed(file: string): Promise<string> {
+  return (await readFile(file, 'utf8')).trim();
+}
+
+/** A number file; "max" (v2) reads as 0, a missing file as undefined. */
+export async function readNumber(file: string): Promise<number | undefined> {
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  const t = text.trim();
+  return t === 'max' ? 0 : safeNumber(t);
+}
+
+/**
+ * The proto's int64 fields travel as JS numbers: "unlimited" counters near 2^63
+ * are clamped to the largest exact integer instead of failing the encoding.
+ */
+export function safeNumber(text: string): number {
+  return Math.min(Number(text), Number.MAX_SAFE_INTEGER);
+}
+
+/** "key value" lines (memory.stat, cpu.stat, memory.events, ...). */
+export async function readKeyValues(file: string): Promise<Record<string, number>> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return parseKeyValues(text);
+}
+
+export function parseKeyValues(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const [k, v] = line.trim().split(/\s+/);
+    if (k && v !== undefined && /^-?\d+$/.test(v)) out[k] = safeNumber(v);
+  }
+  return out;
+}
+
+export function readTrimmedSync(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}

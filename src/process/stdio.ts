@@ -1,0 +1,182 @@
+// stdio of one container process, one object per process as containerd's shim
+// has it. A process without a terminal gets three real pipes (pipe2, optionally
+// enlarged with F_SETPIPE_SZ); a terminal process gets the pty master the runtime
+// sends over the console socket, with ONLCR set as 1.x did.
+import net from 'node:net';
+import path from 'node:path';
+import { adoptStream } from '../native/adopt';
+import { native } from '../native';
+import { failedPrecondition } from '../rpc/errors';
+import { ConsoleSocket } from './console-socket';
+import { InputStream } from './input-stream';
+import { OutputStream } from './output-stream';
+
+export interface ProcessIo {
+  readonly terminal: boolean;
+  readonly stdin: InputStream;
+  readonly stdout: OutputStream;
+  readonly stderr: OutputStream;
+  /** TIOCSWINSZ; FAILED_PRECONDITION without a terminal. */
+  resize(rows: number, columns: number): void;
+  /**
+   * The process has exited. Pipes end by themselves once every writer is gone; a pty
+   * may be held open by a surviving grandchild, so its output ends once what the
+   * kernel already holds has been read.
+   */
+  processExited(): void;
+  /** Closes everything at once (container removal). */
+  destroy(): void;
+}
+
+export interface StdioOptions {
+  terminal: boolean;
+  /** F_SETPIPE_SZ for stdout/stderr; 0 keeps the kernel default. */
+  pipeSize: number;
+  /** Where the console socket goes (a short path: unix socket names are limited). */
+  consoleSocketPath: string;
+}
+
+/** stdio being set up around one runtime call (create or exec). */
+export interface PendingStdio {
+  /** The runtime child's fds 0, 1 and 2. */
+  readonly childFds: readonly [number | 'ignore', number | 'ignore', number | 'ignore'];
+  readonly consoleSocket?: string;
+  /** After the runtime call succeeded: our side of the process's stdio. */
+  complete(): Promise<ProcessIo>;
+  /** After a failed runtime call: releases everything. */
+  abort(): void;
+}
+
+export async function prepareStdio(options: StdioOptions): Promise<PendingStdio> {
+  return options.terminal ? prepareTerminal(options.consoleSocketPath) : preparePipes(options.pipeSize);
+}
+
+function preparePipes(pipeSize: number): PendingStdio {
+  const n = native();
+  const opened: number[] = [];
+  try {
+    const [stdinRead, stdinWrite] = n.pipe(false, false);
+    opened.push(stdinRead, stdinWrite);
+    const [stdoutRead, stdoutWrite] = n.pipe(false, false);
+    opened.push(stdoutRead, stdoutWrite);
+    const [stderrRead, stderrWrite] = n.pipe(false, false);
+    opened.push(stderrRead, stderrWrite);
+    if (pipeSize > 0) {
+      n.setPipeSize(stdoutWrite, pipeSize);
+      n.setPipeSize(stderrWrite, pipeSize);
+    }
+    const childFds = [stdinRead, stdoutWrite, stderrWrite] as const;
+    const ours = [stdinWrite, stdoutRead, stderrRead];
+    const closeChildEnds = (): void => childFds.forEach((fd) => n.close(fd));
+    return {
+      childFds,
+      async complete() {
+        closeChildEnds();
+        const stdin = new net.Socket({ fd: stdinWrite, readable: false, writable: true });
+        const stdout = new net.Socket({ fd: stdoutRead, readable: true, writable: false });
+        const stderr = new net.Socket({ fd: stderrRead, readable: true, writable: false });
+        return new PipeIo(new InputStream(stdin), new OutputStream(stdout), new OutputStream(stderr));
+      },
+      abort() {
+        closeChildEnds();
+        ours.forEach((fd) => n.close(fd));
+      },
+    };
+  } catch (err) {
+    opened.forEach((fd) => n.close(fd));
+    throw err;
+  }
+}
+
+class PipeIo implements ProcessIo {
+  readonly terminal = false;
+  constructor(
+    readonly stdin: InputStream,
+    readonly stdout: OutputStream,
+    readonly stderr: OutputStream,
+  ) {}
+
+  resize(): void {
+    throw failedPrecondition('Terminal is not set, impossible to resize it');
+  }
+
+  processExited(): void {
+    // Pipes reach end of stream when the last writer (maybe a grandchild) closes.
+  }
+
+  destroy(): void {
+    this.stdin.destroy();
+    this.stdout.end();
+    this.stderr.end();
+  }
+}
+
+async function prepareTerminal(socketPath: string): Promise<PendingStdio> {
+  const consoleSocket = await ConsoleSocket.listen(socketPath);
+  return {
+    childFds: ['ignore', 'ignore', 'ignore'],
+    consoleSocket: path.resolve(socketPath),
+    async complete() {
+      const master = await consoleSocket.receive();
+      const n = native();
+      try {
+        n.setOnlcr(master, true);
+        // Writes must never block the event loop.
+        n.setNonBlocking(master, true);
+      } catch (err) {
+        n.close(master);
+        throw err;
+      }
+      const socket = adoptStream(master);
+      const fd = (socket as unknown as { _handle: { fd: number } })._handle.fd;
+      return new TerminalIo(socket, fd);
+    },
+    abort() {
+      consoleSocket.close('the runtime call failed');
+    },
+  };
+}
+
+const PTY_QUIET_MS = 200;
+
+class TerminalIo implements ProcessIo {
+  readonly terminal = true;
+  private quietTimer: NodeJS.Timeout | undefined;
+  readonly stdin: InputStream;
+  readonly stdout: OutputStream;
+  // A terminal has one output stream; stderr is merged into it by the kernel.
+  readonly stderr = new OutputStream(undefined);
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly fd: number,
+  ) {
+    this.stdin = new InputStream(socket, false);
+    this.stdout = new OutputStream(socket);
+  }
+
+  resize(rows: number, columns: number): void {
+    if (this.socket.destroyed) return;
+    native().setWindowSize(this.fd, rows & 0xffff, columns & 0xffff);
+  }
+
+  processExited(): void {
+    // Normally the pty ends with EIO once the last slave fd closes (after its data
+    // was read). A surviving grandchild can keep the slave open: then end the output
+    // once the pty has been quiet for a moment, as 1.x ended reads at process exit.
+    if (this.socket.destroyed || this.quietTimer) return;
+    const restart = (): void => {
+      clearTimeout(this.quietTimer);
+      this.quietTimer = setTimeout(() => this.stdout.end(), PTY_QUIET_MS);
+    };
+    this.socket.on('data', restart);
+    this.socket.once('close', () => clearTimeout(this.quietTimer));
+    restart();
+  }
+
+  destroy(): void {
+    clearTimeout(this.quietTimer);
+    this.stdout.end();
+    this.socket.destroy();
+  }
+}

@@ -1,0 +1,108 @@
+// Builds the container side of the agent from its configuration: the OCI runtime,
+// the reaper, cgroups, the OOM queue and the sandbox, plus their RPC handlers.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CgroupFs } from '../cgroups/cgroup-fs';
+import { OomQueue } from '../cgroups/oom';
+import type { AgentConfig } from '../config/options';
+import type { DeviceManager } from '../devices/types';
+import type { Logger } from '../logging/logger';
+import { sharedReaper } from '../process/shared-reaper';
+import { containerHandlers } from '../rpc/handlers/containers';
+import { processHandlers } from '../rpc/handlers/processes';
+import { invalidArgument } from '../rpc/errors';
+import type { AgentHandlers } from '../rpc/types';
+import { OciRuntime } from '../runtime/oci-runtime';
+import type { StorageManager } from '../storage/types';
+import { GuestPaths } from './paths';
+import { Sandbox } from './sandbox';
+
+export interface ContainerSupport {
+  sandbox: Sandbox;
+  oom: OomQueue;
+  handlers: Partial<AgentHandlers>;
+  /** Destroys the sandbox (if any) and stops reaping. */
+  shutdown(): Promise<void>;
+}
+
+export interface ContainerModules {
+  storage?: StorageManager;
+  devices?: DeviceManager;
+}
+
+export const CGROUP_PARENT = '/kata';
+
+export function containerSupport(
+  config: AgentConfig,
+  log: Logger,
+  modules: ContainerModules = {},
+): ContainerSupport {
+  const paths = new GuestPaths(config.guestRoot);
+  const reaper = sharedReaper(log);
+  reaper.start();
+  const runtime = new OciRuntime({
+    name: config.ociRuntime,
+    stateRoot: paths.runtimeState(config.ociRuntime),
+  });
+  const oom = new OomQueue(log);
+  const sandbox = new Sandbox({
+    ctx: {
+      runtime,
+      reaper,
+      cgroups: new CgroupFs(path.join(config.sysRoot || '/', 'sys/fs/cgroup')),
+      oom,
+      paths,
+      storage: modules.storage ?? noStorage,
+      pipeSize: config.containerPipeSize,
+      sysRoot: config.sysRoot,
+      noPivot: !config.guestRoot && rootIsInitramfs(),
+      log,
+    },
+    devices: modules.devices ?? noDevices,
+    rootLog: log,
+    modprobe: config.modprobe,
+    cgroupParent: CGROUP_PARENT,
+  });
+  return {
+    sandbox,
+    oom,
+    handlers: { ...containerHandlers(sandbox, oom), ...processHandlers(sandbox) },
+    async shutdown() {
+      await sandbox
+        .destroy()
+        .catch((err: Error) => log.warn({ err: err.message }, 'sandbox teardown failed'));
+      reaper.stop();
+    },
+  };
+}
+
+/** pivot_root cannot leave an initramfs: the runtime must then run without it (1.x). */
+function rootIsInitramfs(): boolean {
+  try {
+    const roots = readFileSync('/proc/self/mounts', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' '))
+      .filter((f) => f[1] === '/');
+    return roots.at(-1)?.[2] === 'rootfs';
+  } catch {
+    return false;
+  }
+}
+
+// Until storage and device drivers are plugged in, anything the host asks for is refused.
+const noStorage: StorageManager = {
+  async mountAll(storages) {
+    if (storages.length)
+      throw invalidArgument(`Unknown storage driver ${JSON.stringify(storages[0].driver)}`);
+    return [];
+  },
+  async releaseAll() {},
+  driverNames: () => [],
+};
+
+const noDevices: DeviceManager = {
+  async applyDevices(devices) {
+    if (devices.length) throw invalidArgument(`Unknown device type ${JSON.stringify(devices[0].type)}`);
+  },
+  handlerNames: () => [],
+};

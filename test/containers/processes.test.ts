@@ -1,0 +1,174 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { status } from '@grpc/grpc-js';
+import { native } from '../../src/native';
+import {
+  createContainer,
+  exec,
+  expectCode,
+  readAll,
+  run,
+  startHarness,
+  type Harness,
+} from '../helpers/containers';
+
+const runtime = 'crun';
+
+/** Children of this process (the agent runs in it) in zombie state. */
+function zombies(): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (state === 'Z' && Number(ppid) === process.pid) out.push(Number(entry));
+  }
+  return out;
+}
+
+/** Polls a condition the agent gives no event for (reaping), with a deadline. */
+async function eventually(what: string, check: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await delay(20);
+  }
+}
+
+describe('processes (crun)', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ runtime, config: { containerPipeSize: 1024 * 1024 } });
+  });
+  after(async () => {
+    await h.stop();
+  });
+
+  test('100 execs leave zero zombies', async () => {
+    await createContainer(h, 'execs', ['cat']);
+    await h.c.agent.startContainer({ container_id: 'execs' });
+    for (let i = 0; i < 100; i++) {
+      await exec(h, 'execs', `e${i}`, ['true']);
+      const [{ status: code }] = await Promise.all([
+        h.c.agent.waitProcess({ container_id: 'execs', exec_id: `e${i}` }),
+        readAll(h, 'execs', `e${i}`, 'stdout'),
+        readAll(h, 'execs', `e${i}`, 'stderr'),
+      ]);
+      assert.equal(code, 0);
+    }
+    await eventually('no zombies', () => zombies().length === 0);
+    // Drained and waited records go away.
+    await expectCode(h.c.agent.waitProcess({ container_id: 'execs', exec_id: 'e0' }), status.NOT_FOUND);
+    await h.c.agent.removeContainer({ container_id: 'execs', timeout: 0 });
+    await eventually('no zombies', () => zombies().length === 0);
+  });
+
+  test('orphans reparented to the agent are reaped', async () => {
+    // In the agent's PID namespace a background child outlives its parent and
+    // becomes the agent's (a child subreaper's) orphan.
+    await createContainer(h, 'orphan2', ['sh', '-c', 'sleep 0.2 & echo $!'], { agent_pidns: true });
+    await h.c.agent.startContainer({ container_id: 'orphan2' });
+    const pid = Number((await readAll(h, 'orphan2', 'orphan2', 'stdout')).trim());
+    assert.equal((await h.c.agent.waitProcess({ container_id: 'orphan2', exec_id: 'orphan2' })).status, 0);
+    await eventually('the orphan reaped', () => !existsSync(`/proc/${pid}`));
+    assert.deepEqual(zombies(), []);
+    await h.c.agent.removeContainer({ container_id: 'orphan2', timeout: 0 });
+  });
+
+  test('a blocked read, write or wait never blocks other RPCs', async () => {
+    await createContainer(h, 'busy', ['sh', '-c', 'echo ready; exec sleep 1000']);
+    await h.c.agent.startContainer({ container_id: 'busy' });
+    const ids = { container_id: 'busy', exec_id: 'busy' };
+    assert.equal((await h.c.agent.readStdout({ ...ids, len: 100 })).data.toString(), 'ready\n');
+    // Nothing more comes on stdout and nobody reads stdin.
+    const blockedRead = h.c.agent.readStdout({ ...ids, len: 100 });
+    const blockedWait = h.c.agent.waitProcess(ids);
+    const big = Buffer.alloc(4 * 1024 * 1024, 'x');
+    const blockedWrite = h.c.agent.writeStdin({ ...ids, data: big });
+    let settled = false;
+    void Promise.allSettled([blockedRead, blockedWait, blockedWrite]).then(() => (settled = true));
+
+    // Meanwhile: another container's whole life, an exec here, stats, a second write.
+    assert.equal((await run(h, 'other', ['echo', 'hi'])).stdout, 'hi\n');
+    await exec(h, 'busy', 'side', ['echo', 'side']);
+    assert.equal(await readAll(h, 'busy', 'side', 'stdout'), 'side\n');
+    await h.c.agent.statsContainer({ container_id: 'busy' });
+    await h.c.agent.closeStdin(ids);
+    assert.equal(settled, false, 'the blocked calls are still blocked');
+
+    await h.c.agent.signalProcess({ ...ids, signal: 9 });
+    assert.equal((await blockedWait).status, 137);
+    await expectCode(blockedRead, status.UNKNOWN, /^EOF$/);
+    await expectCode(blockedWrite, status.UNKNOWN);
+    await h.c.agent.removeContainer({ container_id: 'busy', timeout: 0 });
+  });
+
+  test('stdout and stderr pipes get agent.container_pipe_size', async () => {
+    await createContainer(h, 'pipes', ['cat']);
+    await h.c.agent.startContainer({ container_id: 'pipes' });
+    const [pid] = JSON.parse(
+      (
+        await h.c.agent.listProcesses({ container_id: 'pipes', format: 'json', args: [] })
+      ).process_list.toString(),
+    ) as number[];
+    for (const fd of [1, 2]) {
+      const f = openSync(`/proc/${pid}/fd/${fd}`, 'w');
+      try {
+        assert.equal(native().getPipeSize(f), 1024 * 1024);
+      } finally {
+        closeSync(f);
+      }
+    }
+    await h.c.agent.removeContainer({ container_id: 'pipes', timeout: 0 });
+  });
+
+  test('signal to every process of a container (empty exec id)', async () => {
+    await createContainer(h, 'all', ['cat']);
+    await h.c.agent.startContainer({ container_id: 'all' });
+    await exec(h, 'all', 'x', ['cat']);
+    await h.c.agent.signalProcess({ container_id: 'all', exec_id: '', signal: 9 });
+    const [a, b] = await Promise.all([
+      h.c.agent.waitProcess({ container_id: 'all', exec_id: 'all' }),
+      h.c.agent.waitProcess({ container_id: 'all', exec_id: 'x' }),
+    ]);
+    assert.deepEqual([a.status, b.status], [137, 137]);
+    await h.c.agent.removeContainer({ container_id: 'all', timeout: 0 });
+  });
+
+  test('a container that runs out of memory is reported by GetOOMEvent', async () => {
+    const limit = 32 * 1024 * 1024;
+    await createContainer(h, 'hog', ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=256M', 'count=1'], {
+      linux: {
+        Resources: {
+          Devices: [],
+          HugepageLimits: [],
+          Memory: {
+            Limit: limit,
+            Swap: limit,
+            Reservation: 0,
+            Kernel: 0,
+            KernelTCP: 0,
+            Swappiness: 0,
+            DisableOOMKiller: false,
+          },
+          CPU: undefined,
+          Pids: undefined,
+          BlockIO: undefined,
+          Network: undefined,
+        },
+      },
+    });
+    const event = h.c.agent.getOomEvent({});
+    await h.c.agent.startContainer({ container_id: 'hog' });
+    assert.equal((await h.c.agent.waitProcess({ container_id: 'hog', exec_id: 'hog' })).status, 137);
+    assert.equal((await event).container_id, 'hog');
+    await h.c.agent.removeContainer({ container_id: 'hog', timeout: 0 });
+  });
+});
