@@ -72,9 +72,13 @@ export async function readAll(stream: Duplex): Promise<{ bytes: number; sha256: 
   return { bytes, sha256: hash.digest(), tail };
 }
 
-/** Serves one stream of the command protocol. */
+/** Serves one stream of the command protocol; a broken stream is just dropped. */
 export async function serveCommand(stream: Duplex): Promise<void> {
   stream.on('error', () => {});
+  await runCommand(stream).catch(() => stream.destroy());
+}
+
+async function runCommand(stream: Duplex): Promise<void> {
   const [command, arg] = (await readLine(stream)).split(' ');
   switch (command) {
     case 'echo': {

@@ -41,6 +41,21 @@ test('TS client drives a Go server: 12 concurrent streams of 3 MiB, checksummed'
   }
 });
 
+test('a TS client granting a 2 MiB window interoperates with Go', async () => {
+  const dir = tempDir();
+  const peer = startGoPeer(['-listen', path.join(dir, 'peer.sock'), '-role', 'server']);
+  try {
+    await peer.line('ready');
+    const conn = await connectUnix(path.join(dir, 'peer.sock'));
+    const session = new Session(conn, { role: 'client', maxStreamWindow: 2 * MiB, maxFrame: 256 * 1024 });
+    await exercise(() => session.openStream(), 6, 4 * MiB);
+    session.close();
+  } finally {
+    await peer.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('Go client drives a TS server: 12 concurrent streams of 3 MiB, checksummed', async () => {
   const dir = tempDir();
   const sock = path.join(dir, 'ts.sock');

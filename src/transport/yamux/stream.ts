@@ -35,6 +35,8 @@ export class YamuxStream extends Duplex {
   private pendingFlags: number;
   /** Bytes the peer may still send us before our next window update. */
   private recvWindow = INITIAL_WINDOW;
+  /** Bytes of the data frame being received that have not arrived yet. */
+  private inFlight = 0;
   /** Bytes we may still send before the peer grants more. */
   private sendWindow = INITIAL_WINDOW;
   private pending: PendingWrite | undefined;
@@ -82,9 +84,11 @@ export class YamuxStream extends Duplex {
         `stream ${this.id}: ${length} bytes exceed the receive window ${this.recvWindow}`,
       );
     this.recvWindow -= length;
+    this.inFlight += length;
   }
 
   receivePayload(piece: Buffer): void {
+    this.inFlight -= piece.length;
     // After a local reset or the end of our readable side the bytes have nowhere to go.
     if (this.reset || this.finReceived || this.destroyed) return;
     // Payload slices point into the connection's read buffer: copy small ones so
@@ -186,7 +190,7 @@ export class YamuxStream extends Duplex {
   private sendWindowUpdate(force: boolean): void {
     if (this.reset || !this.host.open) return;
     const max = this.host.maxWindow;
-    const delta = max - this.readableLength - this.recvWindow;
+    const delta = max - this.recvWindow - this.inFlight - this.readableLength;
     if (delta <= 0 && !force && !this.pendingFlags) return;
     if (delta < max / 2 && !force && !this.pendingFlags) return;
     const grant = Math.max(0, delta);
