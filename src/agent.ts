@@ -7,7 +7,8 @@ import { healthHandlers } from './rpc/handlers/health';
 import { networkHandlers } from './rpc/handlers/network';
 import { NetworkService } from './network/service';
 import type { AgentHandlers } from './rpc/types';
-import { listenUnix, type Listener } from './transport/unix';
+import { openChannel } from './transport/channels';
+import type { Listener } from './transport/unix';
 
 export interface RunningAgent {
   server: AgentServer;
@@ -23,11 +24,7 @@ export async function startAgent(config: AgentConfig, logging: AgentLogging): Pr
   const server = new AgentServer({ agent: handlers, health: healthHandlers(), log });
   const listeners: Listener[] = [];
   for (const address of config.listen) {
-    if (address.startsWith('unix://')) {
-      listeners.push(await listenUnix(address.slice('unix://'.length), (c) => server.inject(c)));
-    } else {
-      throw new Error(`listen address ${JSON.stringify(address)} is not supported yet`);
-    }
+    listeners.push(await openChannel(address, { target: server, log, config }));
   }
   for (const l of listeners) log.info({ address: l.address }, 'listening');
   return {
