@@ -8,6 +8,7 @@ import { networkHandlers } from './rpc/handlers/network';
 import { NetworkService } from './network/service';
 import type { AgentHandlers } from './rpc/types';
 import { openChannel } from './transport/channels';
+import { startGuestServices } from './guest/services';
 import type { Listener } from './transport/unix';
 
 export interface RunningAgent {
@@ -22,6 +23,7 @@ export async function startAgent(config: AgentConfig, logging: AgentLogging): Pr
   const network = new NetworkService();
   const handlers: Partial<AgentHandlers> = { ...networkHandlers({ network }) };
   const server = new AgentServer({ agent: handlers, health: healthHandlers(), log });
+  const guest = await startGuestServices(config, logging);
   const listeners: Listener[] = [];
   for (const address of config.listen) {
     listeners.push(await openChannel(address, { target: server, log, config }));
@@ -33,6 +35,7 @@ export async function startAgent(config: AgentConfig, logging: AgentLogging): Pr
     async shutdown() {
       await Promise.all(listeners.map((l) => l.close()));
       await server.shutdown();
+      await guest.close();
       await network.close();
     },
   };

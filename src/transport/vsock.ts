@@ -9,6 +9,20 @@ import type { Listener } from './unix';
 
 export const VSOCK_CID_ANY = 0xffffffff;
 
+/** A net.Server accepting on vsock (cid, port). */
+export async function createVsockServer(
+  port: number,
+  onConnection: (socket: net.Socket) => void,
+  cid = VSOCK_CID_ANY,
+  backlog = 128,
+): Promise<net.Server> {
+  const fd = native().vsockListen(cid, port, backlog);
+  const server = net.createServer(onConnection);
+  adoptListener(server, fd);
+  await once(server, 'listening');
+  return server;
+}
+
 /** Listens on vsock (cid, port) and hands each accepted connection to `onConnection`. */
 export async function listenVsock(
   port: number,
@@ -16,10 +30,7 @@ export async function listenVsock(
   cid = VSOCK_CID_ANY,
   backlog = 128,
 ): Promise<Listener> {
-  const fd = native().vsockListen(cid, port, backlog);
-  const server = net.createServer(onConnection);
-  adoptListener(server, fd);
-  await once(server, 'listening');
+  const server = await createVsockServer(port, onConnection, cid, backlog);
   return {
     address: `vsock://${cid === VSOCK_CID_ANY ? 'any' : cid}:${port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
