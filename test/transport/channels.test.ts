@@ -2,7 +2,7 @@
 // serving real gRPC clients (over HTTP/2 directly or through yamux).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -277,6 +277,26 @@ test('the serial channel reconnects when the host goes away, after garbage, and 
     await channel.close();
     host.close();
     await server.shutdown();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('kata-agent-ctl reaches the agent through yamux over a unix socket', async () => {
+  const dir = tempDir();
+  const socket = path.join(dir, 'agent.sock');
+  const agent = await startAgent({ ...defaultConfig(), listen: [`unix://${socket}`] }, capturedLogging());
+  try {
+    const ctl = path.join(__dirname, '..', '..', 'src', 'cli', 'ctl.js');
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [ctl, '--addr', `yamux+unix://${socket}`, 'health', 'check'],
+        (err, stdout) => (err ? reject(err) : resolve(stdout)),
+      ),
+    );
+    assert.deepEqual(JSON.parse(out), { status: 'SERVING' });
+  } finally {
+    await agent.shutdown();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
