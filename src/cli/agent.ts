@@ -13,12 +13,13 @@ import {
   mountBasics,
   powerOff,
   sysRootFromArgv,
+  type Pid1Guard,
 } from '../guest/init';
 import { OrphanReaper } from '../guest/orphan-reaper';
 
 const pid1 = isPid1();
 
-async function main(logging: AgentLogging): Promise<void> {
+async function main(logging: AgentLogging, guard: Pid1Guard | undefined): Promise<void> {
   const log = logging.logger;
   const argv = process.argv.slice(2);
   // As PID 1 even /proc is ours to mount, and the options come from /proc/cmdline.
@@ -45,7 +46,10 @@ async function main(logging: AgentLogging): Promise<void> {
   if (flags.config.devMode) allowCoreDumps(log);
   const agent = await startAgent(flags.config, logging);
   log.info({ version: AGENT_VERSION, pid1 }, 'agent started');
-  if (pid1) return;
+  if (guard) {
+    guard.onShutdown(() => agent.shutdown());
+    return;
+  }
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -65,8 +69,8 @@ async function main(logging: AgentLogging): Promise<void> {
 
 // The level is known only once the options are read; until then, info.
 const logging = createLogger({ level: 'info' });
-if (pid1) guardPid1(logging.logger);
-main(logging).catch((err: Error) => {
+const guard = pid1 ? guardPid1(logging.logger) : undefined;
+main(logging, guard).catch((err: Error) => {
   if (pid1) {
     logging.logger.fatal({ error: err.message }, 'agent failed');
     powerOff(logging.logger, `start-up failed: ${err.message}`);

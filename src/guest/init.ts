@@ -1,8 +1,10 @@
 // PID 1 mode: when the agent is the initrd's init it does what an init must.
 // Order as in 1.x: the basic filesystems first (the kernel command line lives in
 // /proc), then the options, then cgroups, ptmx, PATH and loopback. A PID 1
-// must never exit (the kernel panics): signals a console or a tool may send are
-// logged and ignored, and a fatal error syncs the disks and powers the VM off.
+// must never exit (the kernel panics): signals a console may send (Ctrl-C,
+// Ctrl-\, hang-ups) are logged and ignored; SIGTERM, which a power-button
+// handler sends to init, stops the agent and powers the VM off; a fatal error
+// syncs the disks and powers off too.
 import fs from 'node:fs';
 import type { Logger } from '../logging/logger';
 import { native } from '../native/index';
@@ -12,8 +14,9 @@ import { basicMounts, bindPtmx, mountStep } from './pid1-mounts';
 
 export const PID1_PATH = '/bin:/sbin:/usr/bin:/usr/sbin';
 
-/** Signals that must not end PID 1: console keys (INT, QUIT), hang-ups, stray kills. */
-export const IGNORED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGTERM', 'SIGUSR2'];
+/** Signals that must not end PID 1: console keys (INT, QUIT), hang-ups, stray ones. */
+export const IGNORED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR2'];
+const SHUTDOWN_GRACE_MS = 5000;
 
 export function isPid1(): boolean {
   return process.pid === 1;
@@ -41,17 +44,35 @@ export function powerOff(log: Logger, reason: string): void {
   }
 }
 
-/** Turns exits and fatal errors into a power off, and makes the usual signals harmless. */
-export function guardPid1(log: Logger): void {
+export interface Pid1Guard {
+  /** What SIGTERM stops before the power off (the running agent). */
+  onShutdown(stop: () => Promise<void>): void;
+}
+
+/** Turns exits and fatal errors into a power off, SIGTERM into an orderly one, and ignores console signals. */
+export function guardPid1(log: Logger): Pid1Guard {
   for (const signal of IGNORED_SIGNALS) {
     process.on(signal, () => log.info({ signal }, 'ignoring signal: the agent is PID 1'));
   }
+  let stop: (() => Promise<void>) | undefined;
+  let stopping = false;
+  process.on('SIGTERM', () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal: 'SIGTERM' }, 'shutting down');
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref());
+    const stopped = (stop?.() ?? Promise.resolve()).catch((err: Error) =>
+      log.error({ error: err.message }, 'shutdown failed'),
+    );
+    void Promise.race([stopped, grace]).then(() => powerOff(log, 'SIGTERM'));
+  });
   process.on('uncaughtException', (err) => {
     log.fatal({ error: err.message, stack: err.stack }, 'fatal error');
     powerOff(log, `fatal error: ${err.message}`);
   });
   // Anything calling process.exit() still must not panic the kernel.
   process.on('exit', (code) => powerOff(log, `exit with code ${code}`));
+  return { onShutdown: (fn) => (stop = fn) };
 }
 
 /** The filesystems needed to read the kernel command line and everything else. */

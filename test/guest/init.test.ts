@@ -147,7 +147,7 @@ interface Report {
 }
 
 for (const unified of [false, true]) {
-  test(`as PID 1 the agent mounts the guest filesystems (cgroup ${unified ? 'v2' : 'v1'}), brings lo up, reaps orphans and ignores SIGTERM/SIGINT`, async () => {
+  test(`as PID 1 the agent mounts the guest filesystems (cgroup ${unified ? 'v2' : 'v1'}), brings lo up, reaps orphans and ignores console signals`, async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pid1-'));
     const p = startPid1([process.execPath, '-e', PROBE, DIST_SRC, root, unified ? 'unified' : 'v1']);
     try {
@@ -187,16 +187,15 @@ for (const unified of [false, true]) {
       assert.ok(orphan.pid > 1);
 
       const inner = p.innerPid();
-      process.kill(inner, 'SIGTERM');
-      process.kill(inner, 'SIGINT');
+      for (const signal of ['SIGINT', 'SIGQUIT', 'SIGHUP'] as const) process.kill(inner, signal);
       p.child.stdin!.write('ping\n');
       assert.equal(await within(10_000, 'PID 1 to answer after signals', p.line('PONG')), 1);
       await within(
         5000,
         'the signals to be logged',
-        waitFor(() => /signal=SIGINT/.test(p.stderr())),
+        waitFor(() => /signal=SIGHUP/.test(p.stderr())),
       );
-      assert.match(p.stderr(), /ignoring signal: the agent is PID 1.*signal=SIGTERM/);
+      assert.match(p.stderr(), /ignoring signal: the agent is PID 1.*signal=SIGINT/);
     } finally {
       p.child.kill('SIGKILL');
       const inner = safeInnerPid(p);
@@ -223,7 +222,7 @@ test('a fatal error in PID 1 syncs and powers off (in a pid namespace: its init 
   }
 });
 
-test('the kata-agent command as PID 1 serves gRPC and survives SIGTERM', async () => {
+test('the kata-agent command as PID 1 serves gRPC, ignores SIGINT, and powers off on SIGTERM', async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pid1-agent-'));
   const socket = path.join(root, 'agent.sock');
   fs.writeFileSync(path.join(root, 'cmdline'), 'agent.devmode');
@@ -251,17 +250,26 @@ test('the kata-agent command as PID 1 serves gRPC and survives SIGTERM', async (
       fs.readFileSync(`/proc/${inner}/limits`, 'utf8'),
       /Max core file size\s+unlimited\s+unlimited/,
     );
-    process.kill(inner, 'SIGTERM');
+    process.kill(inner, 'SIGINT');
     await within(
       5000,
-      'SIGTERM to be logged',
-      waitFor(() => /signal=SIGTERM/.test(p.stderr())),
+      'SIGINT to be logged',
+      waitFor(() => /signal=SIGINT/.test(p.stderr())),
     );
     assert.equal(
       (await client.health.check({ service: '' })).status,
       HealthCheckResponse_ServingStatus.SERVING,
     );
     client.destroy();
+    // What a power-button handler does: the agent stops serving, then powers off.
+    process.kill(inner, 'SIGTERM');
+    const [code, signal] = await within(15_000, 'the power off', p.exited);
+    assert.ok(signal === 'SIGINT' || code === 128 + 2, `exit ${code} signal ${signal}`);
+    assert.match(
+      p.stderr(),
+      /msg="shutting down"[^\n]*signal=SIGTERM[\s\S]*msg="powering off"[^\n]*reason=SIGTERM/,
+    );
+    assert.ok(!fs.existsSync(socket), 'the unix listener was closed');
   } finally {
     const inner = safeInnerPid(p);
     if (inner) process.kill(inner, 'SIGKILL');
