@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { Logger } from '../logging/logger';
 import { native } from '../native/index';
 import { adoptStream } from '../native/adopt';
+import { stopListening } from '../transport/unix';
 
 export const DEFAULT_SHELLS = ['/bin/bash', '/bin/sh'];
 const SEARCH_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
@@ -79,8 +80,7 @@ export class DebugConsole {
   async close(): Promise<void> {
     this.closing = true;
     this.wakeLoop?.();
-    const server = this.options.server;
-    if (server?.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (this.options.server) await stopListening(this.options.server);
     for (const c of this.connections) c.destroy();
     const exits = [...this.children].map((c) => (c.exitCode === null ? once(c, 'exit') : undefined));
     for (const c of this.children) c.kill('SIGKILL');

@@ -7,6 +7,7 @@
 import type net from 'node:net';
 import { toLogfmt } from './logfmt';
 import { rfc3339Nano, type LogSinks } from './logger';
+import { stopListening } from '../transport/unix';
 
 export interface LogForwarderOptions {
   sinks: LogSinks;
@@ -91,7 +92,7 @@ export class LogForwarder {
     this.unsubscribe();
     this.collector?.destroy();
     this.collector = undefined;
-    await new Promise<void>((resolve) => this.options.server.close(() => resolve()));
+    await stopListening(this.options.server);
   }
 
   private line(line: string): void {

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { native } from '../native/index';
 import { adoptListener } from '../native/adopt';
-import type { Listener } from './unix';
+import { stopListening, type Listener } from './unix';
 
 export const VSOCK_CID_ANY = 0xffffffff;
 
@@ -33,6 +33,6 @@ export async function listenVsock(
   const server = await createVsockServer(port, onConnection, cid, backlog);
   return {
     address: `vsock://${cid === VSOCK_CID_ANY ? 'any' : cid}:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => stopListening(server),
   };
 }

@@ -3,7 +3,7 @@
 // source version and cached in the temp directory.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -32,6 +32,11 @@ export function yamuxPeerBinary(): string {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   renameSync(partial, binary);
+  // Builds of older versions of the source are of no further use.
+  for (const old of readdirSync(dir)) {
+    if (old.startsWith('yamux-peer-') && path.join(dir, old) !== binary)
+      rmSync(path.join(dir, old), { force: true });
+  }
   return binary;
 }
 

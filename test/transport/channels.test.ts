@@ -300,3 +300,21 @@ test('kata-agent-ctl reaches the agent through yamux over a unix socket', async 
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('shutting the agent down does not wait for connected clients to leave', async () => {
+  const dir = tempDir();
+  const socket = path.join(dir, 'agent.sock');
+  const agent = await startAgent({ ...defaultConfig(), listen: [`unix://${socket}`] }, capturedLogging());
+  const plain = new AgentClient(await connectUnix(socket));
+  const yamux = new AgentClient(await yamuxUnixDialer(socket)());
+  try {
+    await plain.health.check({ service: '' });
+    await yamux.health.check({ service: '' });
+    await within(10_000, 'the shutdown', agent.shutdown());
+    assert.ok(!fs.existsSync(socket));
+  } finally {
+    plain.destroy();
+    yamux.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
