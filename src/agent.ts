@@ -12,7 +12,9 @@ import { healthHandlers } from './rpc/handlers/health';
 import { networkHandlers } from './rpc/handlers/network';
 import { NetworkService } from './network/service';
 import type { AgentHandlers } from './rpc/types';
-import { listenUnix, type Listener } from './transport/unix';
+import { openChannel } from './transport/channels';
+import { startGuestServices } from './guest/services';
+import type { Listener } from './transport/unix';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { AgentTracing } from './tracing/tracing';
 import { tracingHandlers } from './rpc/handlers/tracing';
@@ -79,13 +81,10 @@ export async function startAgent(
     log,
     observers: metrics ? [tracing.observer, metrics.observer] : [tracing.observer],
   });
+  const guestServices = await startGuestServices(config, logging);
   const listeners: Listener[] = [];
   for (const address of config.listen) {
-    if (address.startsWith('unix://')) {
-      listeners.push(await listenUnix(address.slice('unix://'.length), (c) => server.inject(c)));
-    } else {
-      throw new Error(`listen address ${JSON.stringify(address)} is not supported yet`);
-    }
+    listeners.push(await openChannel(address, { target: server, log, config }));
   }
   for (const l of listeners) log.info({ address: l.address }, 'listening');
   return {
@@ -97,6 +96,7 @@ export async function startAgent(
     async shutdown() {
       await Promise.all(listeners.map((l) => l.close()));
       await server.shutdown();
+      await guestServices.close();
       await network.close();
       await containers.shutdown();
       memoryOnline.stop();
