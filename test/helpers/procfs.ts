@@ -1,0 +1,54 @@
+// What /proc says about a process: its open fds, its children (zombies
+// included) and its resident memory. Leak checks compare these before and after.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+
+/** Targets of the process's open fds ("socket:[123]", "/dev/null", "pipe:[9]", ...). */
+export function openFds(pid: number | 'self' = 'self'): string[] {
+  const dir = `/proc/${pid}/fd`;
+  const out: string[] = [];
+  for (const fd of readdirSync(dir)) {
+    try {
+      out.push(readlinkSync(`${dir}/${fd}`));
+    } catch {
+      // Closed between the listing and the readlink (e.g. the listing's own fd).
+    }
+  }
+  return out.sort();
+}
+
+/** Direct children of every thread of the process, zombies included. */
+export function childPids(pid: number | 'self' = 'self'): number[] {
+  const pids: number[] = [];
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      if (text) pids.push(...text.split(/\s+/).map(Number));
+    } catch {
+      // The thread ended while we looked.
+    }
+  }
+  return pids.sort((a, b) => a - b);
+}
+
+/** Process state letter (R, S, Z, ...), or undefined when it is gone. */
+export function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Children that have exited and were never reaped. */
+export function zombieChildren(pid: number | 'self' = 'self'): number[] {
+  return childPids(pid).filter((c) => processState(c) === 'Z');
+}
+
+/** Resident set size and its peak, in KiB. */
+export function memoryKb(pid: number | 'self' = 'self'): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string): number =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: field('VmRSS'), peak: field('VmHWM') };
+}
