@@ -45,10 +45,10 @@ export function zombieChildren(pid: number | 'self' = 'self'): number[] {
   return childPids(pid).filter((c) => processState(c) === 'Z');
 }
 
-/** Resident set size and its peak, in KiB. */
-export function memoryKb(pid: number | 'self' = 'self'): { rss: number; peak: number } {
+/** Resident set size, its peak and its anonymous part (heap, stacks), in KiB. */
+export function memoryKb(pid: number | 'self' = 'self'): { rss: number; peak: number; anon: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name: string): number =>
     Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rss: field('VmRSS'), peak: field('VmHWM') };
+  return { rss: field('VmRSS'), peak: field('VmHWM'), anon: field('RssAnon') };
 }
