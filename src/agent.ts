@@ -4,6 +4,8 @@ import type { AgentConfig } from './config/options';
 import type { AgentLogging } from './logging/logger';
 import { AgentServer } from './rpc/server';
 import { healthHandlers } from './rpc/handlers/health';
+import { networkHandlers } from './rpc/handlers/network';
+import { NetworkService } from './network/service';
 import type { AgentHandlers } from './rpc/types';
 import { listenUnix, type Listener } from './transport/unix';
 
@@ -16,7 +18,8 @@ export interface RunningAgent {
 
 export async function startAgent(config: AgentConfig, logging: AgentLogging): Promise<RunningAgent> {
   const log = logging.logger;
-  const handlers: Partial<AgentHandlers> = {};
+  const network = new NetworkService();
+  const handlers: Partial<AgentHandlers> = { ...networkHandlers({ network }) };
   const server = new AgentServer({ agent: handlers, health: healthHandlers(), log });
   const listeners: Listener[] = [];
   for (const address of config.listen) {
@@ -33,6 +36,7 @@ export async function startAgent(config: AgentConfig, logging: AgentLogging): Pr
     async shutdown() {
       await Promise.all(listeners.map((l) => l.close()));
       await server.shutdown();
+      await network.close();
     },
   };
 }
