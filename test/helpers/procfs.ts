@@ -52,3 +52,34 @@ export function memoryKb(pid: number | 'self' = 'self'): { rss: number; peak: nu
     Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { rss: field('VmRSS'), peak: field('VmHWM'), anon: field('RssAnon') };
 }
+
+const SOCKET_TABLES: [file: string, label: string, inodeColumn: number][] = [
+  ['unix', 'unix', 6],
+  ['netlink', 'netlink', 9],
+  ['tcp', 'tcp', 9],
+  ['tcp6', 'tcp6', 9],
+  ['udp', 'udp', 9],
+  ['udp6', 'udp6', 9],
+];
+
+/** Fd targets with sockets named by kind ("socket:[12] unix /path", "socket:[13] netlink proto 0"). */
+export function describeFds(pid: number, targets: readonly string[]): string[] {
+  const kinds = new Map<string, string>();
+  for (const [file, label, column] of SOCKET_TABLES) {
+    let rows: string[];
+    try {
+      rows = readFileSync(`/proc/${pid}/net/${file}`, 'utf8').trim().split('\n').slice(1);
+    } catch {
+      continue;
+    }
+    for (const row of rows) {
+      const cols = row.trim().split(/\s+/);
+      const extra = label === 'unix' ? (cols[7] ?? '') : label === 'netlink' ? `proto ${cols[1]}` : '';
+      if (cols[column]) kinds.set(cols[column], `${label} ${extra}`.trim());
+    }
+  }
+  return targets.map((t) => {
+    const inode = /^socket:\[(\d+)\]$/.exec(t)?.[1];
+    return inode && kinds.has(inode) ? `${t} ${kinds.get(inode)}` : t;
+  });
+}

@@ -114,18 +114,31 @@ export async function runFuzz(
   };
   const deadline = Date.now() + options.budgetMs;
 
+  // A refused connection means the agent is gone: record it and stop this worker.
+  let lost: string | undefined;
+  const reconnect = async (c: FuzzCase | undefined): Promise<AgentClient | undefined> => {
+    try {
+      return await connect();
+    } catch (err) {
+      lost ??= (err as Error).message;
+      if (c) report.unavailable.push(finding(c, `agent unreachable after this call: ${lost}`));
+      return undefined;
+    }
+  };
+
   const worker = async (workerIndex: number): Promise<void> => {
-    let client = await connect();
-    for (let i = 1; Date.now() < deadline; i++) {
+    let client = await reconnect(undefined);
+    for (let i = 1; client && !lost && Date.now() < deadline; i++) {
       const c = next();
       const call = client.callRaw(c.method.path, c.bytes, { timeoutMs: options.callTimeoutMs });
       report.calls++;
       if ((i + workerIndex) % options.dropEvery === 0) {
         // Leave mid-call: the agent must cancel whatever the call holds.
-        setImmediate(() => client.destroy());
+        const leaving = client;
+        setImmediate(() => leaving.destroy());
         await call.catch(() => undefined);
         report.dropped++;
-        client = await connect();
+        client = await reconnect(c);
         continue;
       }
       try {
@@ -142,15 +155,17 @@ export async function runFuzz(
         if (err.code === Status.UNAVAILABLE) {
           report.unavailable.push(finding(c, err.message));
           client.destroy();
-          client = await connect();
+          client = await reconnect(c);
         } else if (FAULT_TEXT.test(err.details)) {
           report.faults.push(finding(c, err.message));
         }
       }
     }
-    client.destroy();
+    client?.destroy();
   };
   await Promise.all(Array.from({ length: options.concurrency }, (_, i) => worker(i)));
+  if (lost && report.unavailable.length === 0)
+    report.unavailable.push({ method: '', kind: 'random', request: '', outcome: lost });
   return report;
 }
 
