@@ -1,0 +1,129 @@
+// A booted guest with the agent answering on agent.channel.0: builds the image
+// if needed, picks the accelerator, starts qemu and dials the agent over yamux
+// on the serial port's host socket until Health.Check answers.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import { AgentClient } from '../client/agent-client';
+import { dialer, parseAddress } from '../client/dial';
+import '../transport/yamux-dialer';
+import { HealthCheckResponse_ServingStatus } from '../generated/health';
+import { detectAccel, type Accel } from './accel';
+import { ensureImage, type GuestImage } from './image/build';
+import { QemuVm } from './qemu';
+import { SandboxShare } from './sandbox-share';
+
+/** The agent's vsock port (1.x): it listens there besides the serial channel. */
+export const AGENT_VSOCK_PORT = 1024;
+
+export interface AgentVmOptions {
+  image?: GuestImage;
+  /** Defaults to a fresh directory under the system's temp dir, removed by close(). */
+  runDir?: string;
+  memoryMiB?: number;
+  kernelParams?: string[];
+  /** agent.log level. */
+  agentLog?: string;
+  onConsoleLine?: (line: string) => void;
+  say?: (message: string) => void;
+}
+
+export class AgentVm {
+  private readonly connections: Duplex[] = [];
+
+  private constructor(
+    readonly vm: QemuVm,
+    readonly share: SandboxShare,
+    readonly accel: Accel,
+    readonly image: GuestImage,
+    private readonly runDir: string,
+    private readonly ownsRunDir: boolean,
+  ) {}
+
+  /** Boots the guest; the agent is not necessarily up yet (see connect). */
+  static async boot(options: AgentVmOptions = {}): Promise<AgentVm> {
+    const image = options.image ?? (await ensureImage({ say: options.say })).image;
+    const accel = await detectAccel(image.vmlinux);
+    options.say?.(`accelerator: ${accel.kind} (${accel.reason})`);
+    const runDir = options.runDir ?? mkdtempSync(path.join(os.tmpdir(), 'kata-vm-'));
+    const share = new SandboxShare(path.join(runDir, 'shared'));
+    const vm = QemuVm.start({
+      image,
+      accel,
+      runDir,
+      shareDir: share.dir,
+      memoryMiB: options.memoryMiB,
+      // The host talks over the serial port; vsock serves guest-local clients.
+      listen: ['auto', `vsock://any:${AGENT_VSOCK_PORT}`],
+      kernelParams: [
+        'agent.use_vsock=false',
+        `agent.log=${options.agentLog ?? 'info'}`,
+        ...(options.kernelParams ?? []),
+      ],
+      onConsoleLine: options.onConsoleLine,
+    });
+    return new AgentVm(vm, share, accel, image, runDir, !options.runDir);
+  }
+
+  get address(): string {
+    return `yamux+unix://${this.vm.serialSocket}`;
+  }
+
+  /** One new client connection (a yamux stream on the serial channel). */
+  async dial(timeoutMs: number): Promise<AgentClient> {
+    const stream = await withTimeout(dialer(parseAddress(this.address))(), timeoutMs, 'dialing the agent');
+    this.connections.push(stream);
+    return new AgentClient(stream);
+  }
+
+  /**
+   * Dials until Health.Check answers SERVING. Bytes sent before the agent
+   * opens its port are dropped by the guest, so each attempt is short and a
+   * failed one starts over with a new connection.
+   */
+  async connect(deadlineMs: number): Promise<AgentClient> {
+    const attemptMs = this.vm.timeout(500);
+    const deadline = Date.now() + deadlineMs;
+    let lastError: Error | undefined;
+    while (Date.now() < deadline) {
+      if (!this.vm.running) break;
+      let client: AgentClient | undefined;
+      try {
+        client = await this.dial(attemptMs);
+        const health = await client.health.check({ service: '' }, { timeoutMs: attemptMs });
+        if (health.status === HealthCheckResponse_ServingStatus.SERVING) return client;
+        lastError = new Error(`health status ${health.status}`);
+      } catch (err) {
+        lastError = err as Error;
+      }
+      client?.destroy();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const why = this.vm.running ? `not ready within ${deadlineMs} ms` : 'the VM stopped';
+    throw new Error(`agent ${why}${lastError ? ` (last error: ${lastError.message})` : ''}`);
+  }
+
+  /** Stops the VM if it still runs and removes what boot() created. */
+  async close(): Promise<void> {
+    for (const c of this.connections) c.destroy();
+    await this.vm.kill();
+    if (this.ownsRunDir) rmSync(this.runDir, { recursive: true, force: true });
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: Error) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}

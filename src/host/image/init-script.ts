@@ -1,0 +1,74 @@
+// The initrd's /init: a few lines of busybox sh that run before node can. It
+// mounts /proc and /dev, loads the kernel modules in dependency order, starts
+// busybox acpid (the ACPI power button is how a host asks a guest to shut down)
+// and then execs the agent, which becomes PID 1.
+//
+// Kernel parameters without a dot reach /init as environment variables:
+//   kata_vm_listen=auto,vsock://any:1024   the agent's --listen addresses
+//   kata_vm_mode=probe                     run the plumbing probe instead of the agent
+
+export interface InitScriptOptions {
+  /** Absolute guest paths of the .ko files, dependencies first. */
+  modulesFile: string;
+  node: string;
+  agentMain: string;
+  probeMain: string;
+  /** Whether the agent does the PID 1 work itself (mounts, reaping, power off on exit). */
+  agentIsInit: boolean;
+  /** Where the agent's pid is written when it is not PID 1 (the power button action signals it). */
+  agentPidFile: string;
+}
+
+export const MARKER = 'kata-vm:';
+
+export function initScript(o: InitScriptOptions): string {
+  const fullMounts = `  mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
+  mkdir -p /dev/pts /dev/shm
+  mount -t devpts -o nosuid,noexec devpts /dev/pts
+  mount -t tmpfs -o nosuid,nodev shm /dev/shm
+  mount -t tmpfs -o nosuid,nodev run /run
+  mount -t cgroup2 -o nosuid,nodev,noexec cgroup2 /sys/fs/cgroup`;
+  return `#!/bin/sh
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+mount -t proc -o nosuid,nodev,noexec proc /proc
+mount -t devtmpfs -o nosuid devtmpfs /dev
+mark() { read -r up _ < /proc/uptime; echo "${MARKER} $1 uptime=$up"; }
+mark init
+while read -r ko; do insmod "$ko" || echo "${MARKER} insmod $ko failed"; done < ${o.modulesFile}
+mark modules-loaded
+acpid -c /etc/acpi
+set --
+for a in $(echo "\${kata_vm_listen:-auto}" | tr , ' '); do set -- "$@" --listen "$a"; done
+
+if [ "$kata_vm_mode" = probe ]; then
+${fullMounts}
+  mark probe-start
+  ${o.node} ${o.probeMain}
+  mark "probe-exit status=$?"
+  sync
+  poweroff -f
+fi
+${
+  o.agentIsInit
+    ? `mark agent-exec
+umount /proc
+exec ${o.node} ${o.agentMain} "$@"`
+    : `${fullMounts}
+mark agent-start
+${o.node} ${o.agentMain} "$@" &
+echo $! > ${o.agentPidFile}
+wait $!
+mark "agent-exit status=$?"
+sync
+poweroff -f`
+}
+`;
+}
+
+/** busybox acpid runs /etc/acpi/PWRF/00000080 for the power button: stop the agent cleanly. */
+export function powerButtonAction(agentPidFile: string): string {
+  return `#!/bin/sh
+echo "${MARKER} power-button" > /dev/console
+kill -TERM "$(cat ${agentPidFile} 2>/dev/null || echo 1)"
+`;
+}
