@@ -4,5 +4,6 @@
 # create vanish with them and nothing on the machine changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/setup.sh
 npm run build --silent
 exec unshare --mount --uts --ipc --propagation private -- bash scripts/test-inner.sh "$@"

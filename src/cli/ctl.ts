@@ -11,7 +11,7 @@ import { METHODS, findMethod } from '../client/methods';
 import { RpcError, UnaryChannel } from '../client/grpc-unary';
 import '../transport/yamux-dialer';
 
-const USAGE = `usage: kata-agent-ctl --addr ADDRESS RPC [JSON | @FILE]
+const USAGE = `usage: kata-agent-ctl --addr ADDRESS [health] RPC [JSON | @FILE]
   ADDRESS: unix:///path | vsock://CID:PORT | hvsock:///uds/path:PORT | yamux+unix:///path
   RPC:     ${METHODS.map((m) => m.name).join(', ')}
   --timeout MS   give up after MS milliseconds`;
@@ -31,6 +31,8 @@ async function main(): Promise<number> {
     process.stderr.write(USAGE + '\n');
     return values.help ? 0 : 2;
   }
+  // "health check" / "health version" read like the 1.x tooling; plain "check" works too.
+  if (positionals[0] === 'health' && positionals.length > 1) positionals.shift();
   const method = findMethod(positionals[0]);
   if (!method) {
     process.stderr.write(`unknown RPC ${JSON.stringify(positionals[0])}\n${USAGE}\n`);

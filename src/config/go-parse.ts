@@ -11,15 +11,15 @@ export function parseGoBool(text: string): boolean | undefined {
   return undefined;
 }
 
-const UNIT_MS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  μs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
+const UNIT_NS: Record<string, number> = {
+  ns: 1,
+  us: 1e3,
+  µs: 1e3,
+  μs: 1e3,
+  ms: 1e6,
+  s: 1e9,
+  m: 60e9,
+  h: 3600e9,
 };
 
 /**
@@ -35,16 +35,19 @@ export function parseGoDuration(text: string): number | undefined {
   }
   if (rest === '0') return 0;
   if (rest === '') return undefined;
-  let total = 0;
+  // Summed in nanoseconds (exact integers for any sane duration), converted once.
+  let totalNs = 0;
   const part = /^(\d*)(?:\.(\d*))?(ns|us|µs|μs|ms|s|m|h)/;
   while (rest.length > 0) {
     const m = part.exec(rest);
     if (!m || (m[1] === '' && (m[2] === undefined || m[2] === ''))) return undefined;
-    const value = Number(`${m[1] || '0'}.${m[2] ?? '0'}`);
-    total += value * UNIT_MS[m[3]];
+    const unit = UNIT_NS[m[3]];
+    const fraction = m[2] ?? '';
+    totalNs +=
+      Number(m[1] || '0') * unit + Math.round((Number(fraction || '0') * unit) / 10 ** fraction.length);
     rest = rest.slice(m[0].length);
   }
-  return sign * total;
+  return (sign * totalNs) / 1e6;
 }
 
 /** A decimal uint32 as Go's strconv.ParseUint(s, 10, 32) accepts it. */

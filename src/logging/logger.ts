@@ -20,13 +20,18 @@ const LEVEL_NAMES: Record<number, string> = {
 };
 const FIRST_KEYS = ['time', 'level', 'msg', 'name', 'pid', 'source', 'sandbox'] as const;
 
-/** RFC 3339 UTC with nanoseconds, as Go's time.RFC3339Nano prints it (without trailing-zero trimming). */
-export function rfc3339Nano(epochMs: number): string {
-  const whole = Math.floor(epochMs);
-  const nanos = Math.round((epochMs - whole) * 1e6) + (whole % 1000) * 1e6;
-  const iso = new Date(whole - (whole % 1000)).toISOString().slice(0, 19);
+/** RFC 3339 UTC with nanoseconds (fixed nine digits), from nanoseconds since the epoch. */
+export function rfc3339Nano(epochNs: bigint): string {
+  const seconds = epochNs / 1_000_000_000n;
+  const nanos = epochNs % 1_000_000_000n;
+  const iso = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
   return `${iso}.${String(nanos).padStart(9, '0')}Z`;
 }
+
+// The wall clock read once, then advanced by the monotonic nanosecond clock: a double
+// of epoch milliseconds cannot hold nanoseconds.
+const CLOCK_BASE_NS = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+const nowNs = (): bigint => CLOCK_BASE_NS + process.hrtime.bigint();
 
 export class LogSinks {
   private readonly sinks = new Set<LineSink>();
@@ -66,7 +71,7 @@ export function createLogger(options: LoggerOptions): AgentLogging {
       level: options.level,
       messageKey: 'msg',
       base: { name: 'kata-agent', pid: process.pid, source: 'agent' },
-      timestamp: () => `,"time":"${rfc3339Nano(performance.timeOrigin + performance.now())}"`,
+      timestamp: () => `,"time":"${rfc3339Nano(nowNs())}"`,
       formatters: { level: (_label, number) => ({ level: number }) },
     },
     destination,

@@ -1,7 +1,10 @@
-// The system calls Node.js does not offer, from our N-API addon (native/agent_native.c).
-// Every function throws a Node-style error with `code` (errno name), `errno` (positive
-// number) and `syscall` set when the kernel refuses. File descriptors are plain numbers
-// owned by the caller; all created fds are O_CLOEXEC (and O_NONBLOCK where noted).
+// The system calls Node.js does not offer, from our N-API addon (C sources in native/,
+// built by node-gyp from binding.gyp during `npm ci`). Every function throws an Error
+// whose message reads like "mount: EPERM (Operation not permitted)", with `code` (errno
+// name), `errno` (positive number) and `syscall` set when the kernel refuses; a wrong
+// argument type or range throws a TypeError/RangeError before any system call. File
+// descriptors are plain numbers owned by the caller; all created fds are O_CLOEXEC (and
+// O_NONBLOCK where noted). Calls are synchronous on the event loop's thread.
 import path from 'node:path';
 
 export interface WaitStatus {
@@ -19,7 +22,7 @@ export interface ReceivedMessage {
 }
 
 export interface PollHandle {
-  /** Stop watching; the fd itself stays open. */
+  /** Stop watching; the fd itself stays open. Idempotent, and safe inside the callback. */
   close(): void;
   /** Whether this handle keeps the event loop alive (default true). */
   ref(): void;
@@ -32,7 +35,7 @@ export const POLL_DISCONNECT = 4;
 
 export interface NativeBinding {
   // --- sockets ---
-  /** AF_VSOCK SOCK_STREAM, non-blocking, bound to (cid, port) and listening. */
+  /** AF_VSOCK SOCK_STREAM, non-blocking, bound to (cid, port) and listening; cid -1 or 0xFFFFFFFF = any. */
   vsockListen(cid: number, port: number, backlog: number): number;
   /** AF_VSOCK SOCK_STREAM connected (blocking connect, then set non-blocking). */
   vsockConnect(cid: number, port: number): number;
@@ -42,9 +45,13 @@ export interface NativeBinding {
   netlinkOpen(protocol: number, groups: number): number;
   /** sendto the kernel (pid 0); returns bytes sent. */
   netlinkSend(fd: number, data: Buffer): number;
-  /** One datagram into a fresh buffer, or null on EAGAIN. ENOBUFS is thrown (code 'ENOBUFS'). */
+  /**
+   * One whole datagram, or null on EAGAIN. The datagram's length is peeked first, so it is
+   * never truncated whatever `maxSize` says (kept as a size hint). ENOBUFS (the socket
+   * overflowed and messages were lost) is thrown with code 'ENOBUFS'; the next call works.
+   */
   netlinkRecv(fd: number, maxSize: number): Buffer | null;
-  /** Sets SO_RCVBUF(FORCE) on a socket. */
+  /** Sets SO_RCVBUFFORCE on a socket, falling back to SO_RCVBUF (capped by rmem_max). */
   setRecvBuffer(fd: number, bytes: number): void;
   /** socketpair(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC): placeholders for fd adoption. */
   socketPair(): [number, number];
@@ -52,6 +59,8 @@ export interface NativeBinding {
   unixPlaceholder(): number;
   /** recvmsg with MSG_CMSG_CLOEXEC; null on EAGAIN; data empty at end of stream. */
   recvWithFds(fd: number, maxData: number): ReceivedMessage | null;
+  /** sendmsg of `data` (not empty) with `fds` as SCM_RIGHTS; bytes sent, or -1 on EAGAIN. */
+  sendWithFds(fd: number, data: Buffer, fds: number[]): number;
 
   // --- fds and pipes ---
   /** pipe2(O_CLOEXEC); flags may add O_NONBLOCK for either end: returns [readFd, writeFd]. */
@@ -61,42 +70,64 @@ export interface NativeBinding {
   getPipeSize(fd: number): number;
   setNonBlocking(fd: number, on: boolean): void;
   setCloexec(fd: number, on: boolean): void;
+  /** dup3(oldFd, newFd, O_CLOEXEC): newFd now refers to oldFd's open file. */
   dup3(oldFd: number, newFd: number): void;
   close(fd: number): void;
-  /** Watch readiness with the event loop (uv_poll). events: POLL_* bit mask. */
+  /**
+   * Watch readiness with the event loop (uv_poll). events: non-empty POLL_* bit mask; the
+   * callback gets the ready bits (or an error and 0). libuv makes `fd` non-blocking, allows
+   * one watch per fd, and needs the watch closed before the fd is.
+   */
   poll(fd: number, events: number, callback: (err: Error | null, events: number) => void): PollHandle;
   /** Writes `data`; returns bytes written or -1 on EAGAIN. */
   write(fd: number, data: Buffer): number;
   /** Reads up to `max`; returns the bytes, null on EAGAIN, empty buffer at EOF. */
   read(fd: number, max: number): Buffer | null;
+  /** posix_openpt(O_RDWR|O_NOCTTY|O_CLOEXEC) + grantpt + unlockpt: a blocking master and its slave's path. */
+  openPty(): { master: number; slaveName: string };
 
   // --- processes ---
   setChildSubreaper(on: boolean): void;
   setDumpable(on: boolean): void;
-  /** waitid(P_ALL, WEXITED|WNOHANG|WNOWAIT): a child that has exited, without reaping it. */
+  getDumpable(): boolean;
+  /** waitid(P_ALL, WEXITED|WNOHANG|WNOWAIT): a child that has exited, without reaping it; null when none (or no children). */
   waitPeek(): WaitStatus | null;
-  /** waitpid(pid, WNOHANG): reaps that one child if it has exited. */
+  /** waitpid(pid, WNOHANG): reaps that one child if it has exited; null while it runs; ECHILD is thrown. */
   waitPid(pid: number): WaitStatus | null;
-  /** setrlimit(resource, soft, hard); -1 = RLIM_INFINITY. */
+  /** setrlimit(resource, soft, hard); -1 = RLIM_INFINITY. resource: constants.RLIMIT_*. */
   setRlimit(resource: number, soft: number, hard: number): void;
 
   // --- filesystem and system ---
-  mount(source: string, target: string, fstype: string, flags: number, data: string): void;
+  /** mount(2); an empty or null fstype/data passes NULL (bind mounts, remounts). flags: MS_* bits. */
+  mount(
+    source: string | null,
+    target: string,
+    fstype: string | null,
+    flags: number,
+    data: string | null,
+  ): void;
+  /** flags: MNT_* / UMOUNT_NOFOLLOW bits. */
   umount2(target: string, flags: number): void;
   sethostname(name: string): void;
   /** ioctl(TIOCSWINSZ). */
   setWindowSize(fd: number, rows: number, cols: number): void;
-  /** ioctl(TCGETS/TCSETS): turn ONLCR on or off on a tty. */
+  /** tcgetattr/tcsetattr: turn ONLCR on or off on a tty (a pty master changes its slave's). */
   setOnlcr(fd: number, on: boolean): void;
   /** ioctl(RNDADDENTROPY) with entropy counted as 8 bits per byte. */
   addEntropy(fd: number, data: Buffer): void;
-  /** ioctl(RNDRESEEDCRNG). */
+  /** ioctl(RNDRESEEDCRNG) (Linux >= 4.17). */
   reseedCrng(fd: number): void;
+  /** sec >= 0 and 0 <= usec < 1e6, checked before the call. */
   settimeofday(sec: number, usec: number): void;
   sync(): void;
-  /** reboot(2) with one of the LINUX_REBOOT_CMD_* values in REBOOT. */
+  /** reboot(2) with one of constants.LINUX_REBOOT_CMD_*; returns only on failure or for CAD_ON/OFF. */
   reboot(cmd: number): void;
-  /** Linux constants from the kernel headers of the build machine (MS_*, MNT_*, RLIMIT_*, ...). */
+  /**
+   * Linux constants from the build machine's headers, named as the C macros: MS_*, MNT_*,
+   * UMOUNT_NOFOLLOW, RLIMIT_*, AF_UNIX/NETLINK/VSOCK, NETLINK_ROUTE/KOBJECT_UEVENT,
+   * VMADDR_CID_ANY/HYPERVISOR/LOCAL/HOST, VMADDR_PORT_ANY, LINUX_REBOOT_CMD_POWER_OFF/RESTART/HALT,
+   * O_NONBLOCK/CLOEXEC/NOCTTY, SIGCHLD/STOP/CONT/USR1/USR2. Frozen.
+   */
   constants: Record<string, number>;
 }
 

@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { status } from '@grpc/grpc-js';
+import { AgentServer } from '../../src/rpc/server';
+import { healthHandlers } from '../../src/rpc/handlers/health';
+import { createLogger } from '../../src/logging/logger';
+import { AgentClient } from '../../src/client/agent-client';
+import { RpcError } from '../../src/client/grpc-unary';
+import { invalidArgument } from '../../src/rpc/errors';
+import { listenUnix } from '../../src/transport/unix';
+import { connectUnix } from '../../src/client/dial';
+import os from 'node:os';
+import path from 'node:path';
+
+async function withServer(
+  handlers: ConstructorParameters<typeof AgentServer>[0]['agent'],
+  fn: (c: AgentClient) => Promise<void>,
+): Promise<void> {
+  const { logger } = createLogger({ level: 'silent' });
+  const server = new AgentServer({ agent: handlers, health: healthHandlers(), log: logger });
+  const socket = path.join(
+    os.tmpdir(),
+    `kata-svc-${process.pid}-${Math.random().toString(36).slice(2)}.sock`,
+  );
+  const listener = await listenUnix(socket, (c) => server.inject(c));
+  const client = new AgentClient(await connectUnix(socket));
+  try {
+    await fn(client);
+  } finally {
+    client.destroy();
+    await listener.close();
+    await server.shutdown(100);
+  }
+}
+
+test('an RPC without a handler answers UNIMPLEMENTED naming it', async () => {
+  await withServer({}, async (c) => {
+    await assert.rejects(
+      c.agent.getOomEvent({}),
+      (e: RpcError) =>
+        e.code === status.UNIMPLEMENTED && e.details === 'GetOOMEvent is not implemented by this agent',
+    );
+  });
+});
+
+test('AgentError keeps its code; other errors become UNKNOWN with their text; a throwing handler does not hurt the server', async () => {
+  await withServer(
+    {
+      startContainer: async (req) => {
+        if (!req.container_id) throw invalidArgument('container_id is empty');
+        throw new Error('boom');
+      },
+    },
+    async (c) => {
+      await assert.rejects(
+        c.agent.startContainer({ container_id: '' }),
+        (e: RpcError) => e.code === status.INVALID_ARGUMENT && e.details === 'container_id is empty',
+      );
+      await assert.rejects(
+        c.agent.startContainer({ container_id: 'x' }),
+        (e: RpcError) => e.code === status.UNKNOWN && e.details === 'boom',
+      );
+      assert.equal((await c.health.check({ service: '' })).status, 1);
+    },
+  );
+});
