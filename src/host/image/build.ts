@@ -8,10 +8,11 @@ import { run } from '../exec';
 import { findBusybox } from '../busybox';
 import { prepareKernel, type Progress } from './kernel';
 import { planImage } from './layout';
+import { makeCompileCache } from './compile-cache';
 import { packCpio, stageTree } from './stage';
 
 /** Bump when the layout or the builder changes in a way the plan does not show. */
-const BUILDER_VERSION = 1;
+const BUILDER_VERSION = 2;
 
 export interface GuestImage {
   vmlinux: string;
@@ -92,10 +93,14 @@ export async function ensureImage(options: BuildOptions = {}): Promise<BuildResu
     return { image: current, built: false, elapsedMs: Date.now() - started };
   }
 
+  say('making the V8 code cache');
+  const cache = await makeCompileCache(repo, process.execPath);
+  for (const e of cache.entries) plan.add(e);
   say('staging the initrd');
   mkdirSync(imageDir, { recursive: true });
   const staging = path.join(imageDir, 'root');
   await stageTree(staging, plan.list());
+  rmSync(cache.dir, { recursive: true, force: true });
   const initrd = path.join(imageDir, 'initrd.cpio');
   say('packing the initrd');
   await packCpio(staging, `${initrd}.tmp`);

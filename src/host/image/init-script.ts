@@ -13,6 +13,9 @@ export interface InitScriptOptions {
   node: string;
   agentMain: string;
   probeMain: string;
+  /** Preloaded module that compiles the agent from its V8 code cache, and the cache directory. */
+  compileCacheHook: string;
+  compileCacheDir: string;
   /** Whether the agent does the PID 1 work itself (mounts, reaping, power off on exit). */
   agentIsInit: boolean;
   /** Where the agent's pid is written when it is not PID 1 (the power button action signals it). */
@@ -37,7 +40,8 @@ mark init
 while read -r ko; do insmod "$ko" || echo "${MARKER} insmod $ko failed"; done < ${o.modulesFile}
 mark modules-loaded
 acpid -c /etc/acpi
-set --
+[ "$kata_vm_compile_cache" != 0 ] && [ -d ${o.compileCacheDir} ] && export KATA_COMPILE_CACHE=${o.compileCacheDir}
+set -- -r ${o.compileCacheHook} ${o.agentMain}
 for a in $(echo "\${kata_vm_listen:-auto}" | tr , ' '); do set -- "$@" --listen "$a"; done
 
 if [ "$kata_vm_mode" = probe ]; then
@@ -52,10 +56,10 @@ ${
   o.agentIsInit
     ? `mark agent-exec
 umount /proc
-exec ${o.node} ${o.agentMain} "$@"`
+exec ${o.node} "$@"`
     : `${fullMounts}
 mark agent-start
-${o.node} ${o.agentMain} "$@" &
+${o.node} "$@" &
 echo $! > ${o.agentPidFile}
 wait $!
 mark "agent-exit status=$?"
