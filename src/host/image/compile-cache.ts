@@ -16,9 +16,13 @@ export interface CompileCache {
 export async function makeCompileCache(repo: string, node: string): Promise<CompileCache> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kata-compile-cache-'));
   // --version loads every module the agent's entry imports, and returns before serving.
-  await run(node, ['-r', path.join(repo, COMPILE_CACHE_HOOK), path.join(repo, 'dist/src/cli/agent.js'), '--version'], {
-    env: { ...process.env, KATA_COMPILE_CACHE_PRODUCE: dir },
-  });
+  await run(
+    node,
+    ['-r', path.join(repo, COMPILE_CACHE_HOOK), path.join(repo, 'dist/src/cli/agent.js'), '--version'],
+    {
+      env: { ...process.env, KATA_COMPILE_CACHE_PRODUCE: dir },
+    },
+  );
   const entries = readdirSync(dir).map((name) => ({
     kind: 'file' as const,
     dest: path.join(GUEST_COMPILE_CACHE_DIR, name),

@@ -38,7 +38,7 @@ export function cacheName(filename: string): string | undefined {
 function install(): void {
   const loader = Module as unknown as CjsLoader;
   const produced: Array<[string, vm.Script]> = [];
-  loader.prototype._compile = function (this: CjsModule, content: string, filename: string): unknown {
+  const compile = (mod: CjsModule, content: string, filename: string): unknown => {
     const name = cacheName(filename);
     let cachedData: Buffer | undefined;
     if (name && useDir) {
@@ -51,7 +51,6 @@ function install(): void {
     const script = new vm.Script(loader.wrap(content.replace(/^#!.*/, '')), { filename, cachedData });
     if (name && produceDir) produced.push([name, script]);
     const fn = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
-    const mod = this;
     const moduleRequire = Object.assign((id: string) => mod.require(id), {
       resolve: (request: string, options?: unknown) => loader._resolveFilename(request, mod, false, options),
       main: require.main,
@@ -60,11 +59,15 @@ function install(): void {
     });
     return fn.call(mod.exports, mod.exports, moduleRequire, mod, filename, path.dirname(filename));
   };
+  loader.prototype._compile = function (this: CjsModule, content: string, filename: string): unknown {
+    return compile(this, content, filename);
+  };
   if (produceDir) {
     process.on('exit', () => {
       mkdirSync(produceDir, { recursive: true });
       // After running, the cache also holds the functions start-up compiled.
-      for (const [name, script] of produced) writeFileSync(path.join(produceDir, name), script.createCachedData());
+      for (const [name, script] of produced)
+        writeFileSync(path.join(produceDir, name), script.createCachedData());
     });
   }
 }
