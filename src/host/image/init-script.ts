@@ -25,8 +25,7 @@ export interface InitScriptOptions {
 export const MARKER = 'kata-vm:';
 
 export function initScript(o: InitScriptOptions): string {
-  const fullMounts = `  mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
-  mkdir -p /dev/pts /dev/shm
+  const fullMounts = `  mkdir -p /dev/pts /dev/shm
   mount -t devpts -o nosuid,noexec devpts /dev/pts
   mount -t tmpfs -o nosuid,nodev shm /dev/shm
   mount -t tmpfs -o nosuid,nodev run /run
@@ -35,11 +34,15 @@ export function initScript(o: InitScriptOptions): string {
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc -o nosuid,nodev,noexec proc /proc
 mount -t devtmpfs -o nosuid devtmpfs /dev
+mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
 mark() { read -r up _ < /proc/uptime; echo "${MARKER} $1 uptime=$up"; }
 mark init
 while read -r ko; do insmod "$ko" || echo "${MARKER} insmod $ko failed"; done < ${o.modulesFile}
 mark modules-loaded
-acpid -c /etc/acpi
+# acpid only watches the input devices present when it starts: wait for the power button's.
+n=0
+until grep -qs "Power Button" /sys/class/input/event*/device/name || [ $n -ge 200 ]; do usleep 10000; n=$((n + 1)); done
+acpid -c /etc/acpi -l /dev/null
 [ "$kata_vm_compile_cache" != 0 ] && [ -d ${o.compileCacheDir} ] && export KATA_COMPILE_CACHE=${o.compileCacheDir}
 set -- -r ${o.compileCacheHook} ${o.agentMain}
 for a in $(echo "\${kata_vm_listen:-auto}" | tr , ' '); do set -- "$@" --listen "$a"; done
@@ -55,7 +58,8 @@ fi
 ${
   o.agentIsInit
     ? `mark agent-exec
-umount /proc
+# The agent mounts these itself as PID 1.
+umount /sys /proc
 exec ${o.node} "$@"`
     : `${fullMounts}
 mark agent-start
