@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Runs inside the private namespaces made by scripts/test.sh.
 set -euo pipefail
+# Refuse to run outside the namespace scripts/test.sh makes: the unmount below
+# must never reach the machine's own mount table.
+if [ "${KATA_AGENT_TEST_NS:-}" != "$$" ]; then
+  echo "run the tests with scripts/test.sh (npm test), not this script" >&2
+  exit 2
+fi
 # crun refuses a hybrid cgroup layout (v1 controllers plus cgroup2 beside them):
 # hide the cgroup2 mount from the tests, in this namespace only.
 if mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then umount -l /sys/fs/cgroup/unified; fi

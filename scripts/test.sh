@@ -6,4 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npm run build --silent
+# The inner script checks this marker: exec keeps the pid, so it matches only when run through the unshare below.
+export KATA_AGENT_TEST_NS=$$
 exec unshare --mount --uts --ipc --propagation private -- bash scripts/test-inner.sh "$@"

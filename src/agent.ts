@@ -1,23 +1,75 @@
 // Composition root: builds every module from the configuration, wires their
 // handlers into one gRPC server and opens the channels the host talks on.
 import type { AgentConfig } from './config/options';
+import { createDeviceSubsystem } from './devices';
+import { createGuestOperations } from './guest';
+import { autoOnlineMemory } from './guest/cpu-mem';
+import { createStorageManager } from './storage';
+import { guestHandlers } from './rpc/handlers/guest';
 import type { AgentLogging } from './logging/logger';
 import { AgentServer } from './rpc/server';
 import { healthHandlers } from './rpc/handlers/health';
+import { networkHandlers } from './rpc/handlers/network';
+import { NetworkService } from './network/service';
 import type { AgentHandlers } from './rpc/types';
 import { listenUnix, type Listener } from './transport/unix';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { AgentTracing } from './tracing/tracing';
+import { tracingHandlers } from './rpc/handlers/tracing';
+import { AgentGauges } from './metrics/gauges';
+import { startMetrics, type MetricsService } from './metrics/start';
 
 export interface RunningAgent {
   server: AgentServer;
   listeners: Listener[];
+  tracing: AgentTracing;
+  /** Where modules report container and process counts. */
+  gauges: AgentGauges;
+  /** Present when a metrics endpoint is configured. */
+  metrics: MetricsService | undefined;
   /** Stops serving and releases what the modules hold. */
   shutdown(): Promise<void>;
 }
 
-export async function startAgent(config: AgentConfig, logging: AgentLogging): Promise<RunningAgent> {
+/** What tests and embedders may plug in beyond the configuration. */
+export interface StartOptions {
+  /** Receives spans instead of the configured trace endpoint. */
+  spanExporter?: () => SpanExporter;
+}
+
+export async function startAgent(
+  config: AgentConfig,
+  logging: AgentLogging,
+  options: StartOptions = {},
+): Promise<RunningAgent> {
   const log = logging.logger;
-  const handlers: Partial<AgentHandlers> = {};
-  const server = new AgentServer({ agent: handlers, health: healthHandlers(), log });
+  const tracing = new AgentTracing({
+    mode: config.trace,
+    endpoint: config.traceEndpoint,
+    log,
+    exporterFactory: options.spanExporter,
+  });
+  await tracing.init();
+  const gauges = new AgentGauges();
+  const metrics = await startMetrics(config, gauges, log);
+  const network = new NetworkService();
+  const handlers: Partial<AgentHandlers> = { ...networkHandlers({ network }), ...tracingHandlers(tracing) };
+  const devices = await createDeviceSubsystem(config, log);
+  const storage = createStorageManager(config, devices.locator, log);
+  const memoryOnline = autoOnlineMemory(devices.registry, devices.paths, log);
+  const guest = createGuestOperations(config, log, {
+    capabilities: {
+      deviceHandlers: () => devices.manager.handlerNames(),
+      storageDrivers: () => storage.driverNames(),
+    },
+  });
+  Object.assign(handlers, guestHandlers(guest));
+  const server = new AgentServer({
+    agent: tracing.wrap(handlers),
+    health: tracing.wrap(healthHandlers()),
+    log,
+    observers: metrics ? [tracing.observer, metrics.observer] : [tracing.observer],
+  });
   const listeners: Listener[] = [];
   for (const address of config.listen) {
     if (address.startsWith('unix://')) {
@@ -30,9 +82,17 @@ export async function startAgent(config: AgentConfig, logging: AgentLogging): Pr
   return {
     server,
     listeners,
+    tracing,
+    gauges,
+    metrics,
     async shutdown() {
       await Promise.all(listeners.map((l) => l.close()));
       await server.shutdown();
+      await network.close();
+      memoryOnline.stop();
+      devices.close();
+      await metrics?.close();
+      await tracing.shutdown();
     },
   };
 }

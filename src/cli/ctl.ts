@@ -12,8 +12,10 @@ import { RpcError, UnaryChannel } from '../client/grpc-unary';
 import '../transport/yamux-dialer';
 
 const USAGE = `usage: kata-agent-ctl --addr ADDRESS [health] RPC [JSON | @FILE]
+       kata-agent-ctl --addr METRICS_ADDRESS metrics
   ADDRESS: unix:///path | vsock://CID:PORT | hvsock:///uds/path:PORT | yamux+unix:///path
   RPC:     ${METHODS.map((m) => m.name).join(', ')}
+  metrics: print the Prometheus text of the metrics endpoint (agent.metrics_vport)
   --timeout MS   give up after MS milliseconds`;
 
 function requestJson(arg: string | undefined): unknown {
@@ -33,6 +35,12 @@ async function main(): Promise<number> {
   }
   // "health check" / "health version" read like the 1.x tooling; plain "check" works too.
   if (positionals[0] === 'health' && positionals.length > 1) positionals.shift();
+  if (positionals[0] === 'metrics') {
+    const { fetchMetrics } = await import('../metrics/fetch');
+    const connection = await dialer(parseAddress(values.addr))();
+    process.stdout.write(await fetchMetrics(connection, values.timeout ? Number(values.timeout) : undefined));
+    return 0;
+  }
   const method = findMethod(positionals[0]);
   if (!method) {
     process.stderr.write(`unknown RPC ${JSON.stringify(positionals[0])}\n${USAGE}\n`);

@@ -4,6 +4,7 @@
 import type { AgentConfig } from './options';
 import type { LogLevel } from '../logging/logger';
 import { parseGoBool, parseGoDuration, parseUint32 } from './go-parse';
+import { parseTraceEndpoint } from '../tracing/endpoint';
 
 export interface CmdlineResult {
   config: AgentConfig;
@@ -55,6 +56,16 @@ const KEYED: Record<string, Setter> = {
     }
     return undefined;
   },
+  'agent.trace_endpoint': (c, v) => {
+    try {
+      parseTraceEndpoint(v);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    c.traceEndpoint = v;
+    return undefined;
+  },
+  'agent.metrics_vport': (c, v) => uint32Option(v, (n) => (c.metricsVport = n)),
   'agent.use_vsock': (c, v) => boolOption(v, (b) => (c.useVsock = b)),
   'agent.unified_cgroup_hierarchy': (c, v) => boolOption(v, (b) => (c.unifiedCgroupHierarchy = b)),
 };

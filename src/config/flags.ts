@@ -3,6 +3,8 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { applyCmdline } from './cmdline';
+import { parseUint32 } from './go-parse';
+import { parseTraceEndpoint } from '../tracing/endpoint';
 import { defaultConfig, type AgentConfig, type OciRuntimeName } from './options';
 
 export const USAGE = `usage: kata-agent [options]
@@ -12,7 +14,10 @@ export const USAGE = `usage: kata-agent [options]
   --guest-root DIR     prefix for every guest path the agent writes (tests, development)
   --sys-root DIR       root for sysfs/procfs/devfs lookups (tests against a fake tree)
   --log-level LEVEL    override agent.log
-  --metrics-vport N    serve Prometheus metrics on this vsock port
+  --metrics-vport N    serve Prometheus metrics on this vsock port (as agent.metrics_vport)
+  --metrics-socket P   serve Prometheus metrics on this unix socket path
+  --trace-endpoint A   span collector (OTLP/HTTP): http://HOST:PORT, vsock://CID:PORT or unix:///PATH
+                       (as agent.trace_endpoint; default vsock://2:4318)
   --version            print the version and exit`;
 
 export interface ParsedFlags {
@@ -33,6 +38,8 @@ export function parseFlags(argv: string[]): ParsedFlags {
       'sys-root': { type: 'string' },
       'log-level': { type: 'string' },
       'metrics-vport': { type: 'string' },
+      'metrics-socket': { type: 'string' },
+      'trace-endpoint': { type: 'string' },
       version: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -58,6 +65,16 @@ export function parseFlags(argv: string[]): ParsedFlags {
     const level = values['log-level'];
     applyCmdline(`agent.log=${level}`, config);
   }
-  if (values['metrics-vport']) config.metricsVport = Number(values['metrics-vport']);
+  if (values['metrics-vport'] !== undefined) {
+    const port = parseUint32(values['metrics-vport']);
+    if (port === undefined)
+      throw new Error(`invalid metrics vsock port ${JSON.stringify(values['metrics-vport'])}`);
+    config.metricsVport = port;
+  }
+  if (values['metrics-socket'] !== undefined) config.metricsSocket = values['metrics-socket'];
+  if (values['trace-endpoint'] !== undefined) {
+    parseTraceEndpoint(values['trace-endpoint']);
+    config.traceEndpoint = values['trace-endpoint'];
+  }
   return { config, warnings, showVersion: !!values.version, showHelp: !!values.help };
 }

@@ -2,6 +2,7 @@
 // command-line words (src/config/cmdline.ts) and process flags (src/config/flags.ts)
 // both end up here.
 import type { LogLevel } from '../logging/logger';
+import { DEFAULT_TRACE_ENDPOINT } from '../tracing/endpoint';
 
 export type TraceMode = 'off' | 'isolated' | 'collated';
 export type OciRuntimeName = 'crun' | 'runc';
@@ -38,6 +39,10 @@ export interface AgentConfig {
   copyFileMaxBytes: number;
   /** vsock port of the Prometheus metrics endpoint; 0 = off. */
   metricsVport: number;
+  /** Unix socket path of the Prometheus metrics endpoint (development, tests); "" = off. */
+  metricsSocket: string;
+  /** Where spans go when tracing is on: http(s)://URL, vsock://CID:PORT or unix:///PATH (OTLP/HTTP). */
+  traceEndpoint: string;
 }
 
 export const DEFAULT_HOTPLUG_TIMEOUT_MS = 3000;
@@ -62,5 +67,7 @@ export function defaultConfig(): AgentConfig {
     sysRoot: '',
     copyFileMaxBytes: 256 * 1024 * 1024,
     metricsVport: 0,
+    metricsSocket: '',
+    traceEndpoint: DEFAULT_TRACE_ENDPOINT,
   };
 }

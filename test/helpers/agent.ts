@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startAgent, type RunningAgent } from '../../src/agent';
+import { startAgent, type RunningAgent, type StartOptions } from '../../src/agent';
 import { defaultConfig, type AgentConfig } from '../../src/config/options';
 import { createLogger } from '../../src/logging/logger';
 import { applyCmdline } from '../../src/config/cmdline';
@@ -19,14 +19,18 @@ export interface TestAgent {
   stop(): Promise<void>;
 }
 
-export async function startTestAgent(overrides: Partial<AgentConfig> = {}, cmdline = ''): Promise<TestAgent> {
+export async function startTestAgent(
+  overrides: Partial<AgentConfig> = {},
+  cmdline = '',
+  options: StartOptions = {},
+): Promise<TestAgent> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kata-agent-test-'));
   const socket = path.join(dir, 'agent.sock');
   writeFileSync(path.join(dir, 'cmdline'), cmdline);
   const config = applyCmdline(cmdline, defaultConfig()).config;
   Object.assign(config, { listen: [`unix://${socket}`], cmdlinePath: path.join(dir, 'cmdline') }, overrides);
   const logging = createLogger({ level: (process.env.AGENT_TEST_LOG as 'debug') ?? 'silent' });
-  const agent = await startAgent(config, logging);
+  const agent = await startAgent(config, logging, options);
   const clients: AgentClient[] = [];
   return {
     agent,

@@ -1,0 +1,21 @@
+// MemHotplugByProbe: on kernels without ACPI memory hotplug the host tells the
+// guest where new memory lies, one physical address per write to the probe file.
+import { invalidArgument } from '../rpc/errors';
+import type { SystemPaths } from './paths';
+import { errorText, writeAttribute } from './sysfs-io';
+
+export async function probeMemory(paths: SystemPaths, addresses: readonly number[]): Promise<void> {
+  for (const address of addresses) {
+    if (!Number.isSafeInteger(address) || address < 0) {
+      throw invalidArgument(`invalid memory probe address ${address}`);
+    }
+  }
+  for (const address of addresses) {
+    const text = `0x${address.toString(16)}`;
+    try {
+      await writeAttribute(paths.memoryProbe, text);
+    } catch (err) {
+      throw new Error(`could not probe memory at ${text} (${paths.memoryProbe}): ${errorText(err)}`);
+    }
+  }
+}

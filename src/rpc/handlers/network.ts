@@ -1,0 +1,45 @@
+// UpdateInterface, UpdateRoutes, ListInterfaces, ListRoutes, AddARPNeighbors:
+// check the request, then let the network module change the kernel's tables.
+import type { NetworkService } from '../../network/service';
+import { parseInterfaceRequest, parseNeighbourRequest, parseRouteRequest } from '../../network/requests';
+import type { AgentHandlers, CallContext } from '../types';
+import { requireField } from '../validate';
+
+export interface NetworkHandlerOptions {
+  network: NetworkService;
+  /**
+   * Waits until the PCI device at `pciPath` ("bridge/slot") has appeared, within the hotplug
+   * timeout. Without it, an interface's pciPath is not waited for.
+   */
+  waitForPciDevice?: (pciPath: string, call: CallContext) => Promise<void>;
+}
+
+type NetworkHandlers = Pick<
+  AgentHandlers,
+  'updateInterface' | 'updateRoutes' | 'listInterfaces' | 'listRoutes' | 'addArpNeighbors'
+>;
+
+export function networkHandlers({ network, waitForPciDevice }: NetworkHandlerOptions): NetworkHandlers {
+  return {
+    async updateInterface(request, call) {
+      const wanted = parseInterfaceRequest(requireField(request.interface, 'interface'));
+      if (wanted.pciPath && waitForPciDevice) await waitForPciDevice(wanted.pciPath, call);
+      return network.updateInterface(wanted);
+    },
+    async updateRoutes(request) {
+      const routes = requireField(request.routes, 'routes').Routes.map(parseRouteRequest);
+      return { Routes: await network.updateRoutes(routes) };
+    },
+    async listInterfaces() {
+      return { Interfaces: await network.listInterfaces() };
+    },
+    async listRoutes() {
+      return { Routes: await network.listRoutes() };
+    },
+    async addArpNeighbors(request) {
+      const neighbours = requireField(request.neighbors, 'neighbors').ARPNeighbors.map(parseNeighbourRequest);
+      await network.addNeighbours(neighbours);
+      return {};
+    },
+  };
+}
