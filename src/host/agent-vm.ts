@@ -104,6 +104,30 @@ export class AgentVm {
     throw new Error(`agent ${why}${lastError ? ` (last error: ${lastError.message})` : ''}`);
   }
 
+  /**
+   * Where boot time went, from the console lines' arrival times (ms after qemu's
+   * spawn): firmware and kernel up to /init, module loading, the agent's start-up
+   * up to its first listener, and the rest until the host's first answer.
+   */
+  bootBreakdown(readyMs: number): Array<{ name: string; ms: number }> {
+    const c = this.vm.console;
+    const marks: Array<[string, number | undefined]> = [
+      ['firmware + kernel → /init', c.lineTime(/kata-vm: init /)],
+      ['/init: kernel modules', c.lineTime(/kata-vm: modules-loaded /)],
+      ['/init → agent started', c.lineTime(/kata-vm: agent-(start|exec) /)],
+      ['agent start-up → listening', c.lineTime(/msg=listening /)],
+      ['listening → first answer', readyMs],
+    ];
+    const out: Array<{ name: string; ms: number }> = [];
+    let previous = 0;
+    for (const [name, at] of marks) {
+      if (at === undefined) continue;
+      out.push({ name, ms: at - previous });
+      previous = at;
+    }
+    return out;
+  }
+
   /** Stops the VM if it still runs and removes what boot() created. */
   async close(): Promise<void> {
     for (const c of this.connections) c.destroy();

@@ -17,6 +17,9 @@ export class ConsoleLog {
   private readonly fd: number;
   private readonly waiters = new Set<Waiter>();
   private closedReason: string | undefined;
+  /** Complete lines with the time they arrived (ms since the log was opened). */
+  private readonly lines: Array<{ at: number; line: string }> = [];
+  private readonly openedAt = performance.now();
 
   constructor(
     readonly file: string,
@@ -32,7 +35,9 @@ export class ConsoleLog {
     this.pending += s;
     let nl: number;
     while ((nl = this.pending.indexOf('\n')) >= 0) {
-      this.onLine?.(this.pending.slice(0, nl).replace(/\r$/, ''));
+      const line = this.pending.slice(0, nl).replace(/\r$/, '');
+      this.lines.push({ at: performance.now() - this.openedAt, line });
+      this.onLine?.(line);
       this.pending = this.pending.slice(nl + 1);
     }
     for (const w of [...this.waiters]) {
@@ -44,6 +49,11 @@ export class ConsoleLog {
   /** Everything the guest printed so far. */
   contents(): string {
     return this.text;
+  }
+
+  /** When (ms after the log was opened) the first line matching `pattern` arrived. */
+  lineTime(pattern: RegExp): number | undefined {
+    return this.lines.find((l) => pattern.test(l.line))?.at;
   }
 
   /** All matches of a global pattern so far. */

@@ -72,18 +72,13 @@ function expect(condition: boolean, message: string): void {
 export async function runSequence(options: SequenceOptions = {}): Promise<SequenceResult> {
   const timer = new StageTimer(options.onStage);
   const st = timer.stage.bind(timer);
-  const agentVm = await st('boot qemu', () => AgentVm.boot(options));
+  const agentVm = await st('spawn qemu', () => AgentVm.boot(options));
   const { vm, share } = agentVm;
   const t = (baseMs: number): number => vm.timeout(baseMs);
   try {
     const client = await st('agent ready (Health.Check over yamux)', () => agentVm.connect(t(15_000)));
     const bootToReadyMs = vm.elapsedMs();
-    const initAt = /kata-vm: init uptime=([\d.]+)/.exec(vm.console.contents())?.[1];
-    timer.record(
-      '  qemu spawn → agent ready',
-      bootToReadyMs,
-      initAt ? `/init at guest uptime ${initAt} s` : '',
-    );
+    for (const part of agentVm.bootBreakdown(bootToReadyMs)) timer.record(`  ${part.name}`, part.ms);
 
     await st('Health.Check', () => client.health.check({ service: '' }));
     const version = await client.health.version({ service: '' });
