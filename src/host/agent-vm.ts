@@ -11,7 +11,7 @@ import '../transport/yamux-dialer';
 import { HealthCheckResponse_ServingStatus } from '../generated/health';
 import { detectAccel, type Accel } from './accel';
 import { ensureImage, type GuestImage } from './image/build';
-import { QemuVm } from './qemu';
+import { QemuVm, SERIAL_PORT_ID } from './qemu';
 import { SandboxShare } from './sandbox-share';
 
 /** The agent's vsock port (1.x): it listens there besides the serial channel. */
@@ -31,6 +31,8 @@ export interface AgentVmOptions {
 
 export class AgentVm {
   private readonly connections: Duplex[] = [];
+  /** Resolves with the time (ms after spawn) the guest first opened agent.channel.0. */
+  readonly channelOpened: Promise<number>;
 
   private constructor(
     readonly vm: QemuVm,
@@ -39,7 +41,22 @@ export class AgentVm {
     readonly image: GuestImage,
     private readonly runDir: string,
     private readonly ownsRunDir: boolean,
-  ) {}
+  ) {
+    // Bytes the host sends before the guest opens its port are dropped: qemu's
+    // VSERPORT_CHANGE event says when it is worth dialing.
+    this.channelOpened = vm
+      .qmp()
+      .then((qmp) =>
+        qmp
+          .waitEvent(
+            'VSERPORT_CHANGE',
+            (e) => e.data?.id === SERIAL_PORT_ID && e.data?.open === true,
+            24 * 3600_000,
+          )
+          .then(() => vm.elapsedMs()),
+      );
+    this.channelOpened.catch(() => undefined);
+  }
 
   /** Boots the guest; the agent is not necessarily up yet (see connect). */
   static async boot(options: AgentVmOptions = {}): Promise<AgentVm> {
@@ -78,14 +95,19 @@ export class AgentVm {
   }
 
   /**
-   * Dials until Health.Check answers SERVING. Bytes sent before the agent
-   * opens its port are dropped by the guest, so each attempt is short and a
-   * failed one starts over with a new connection.
+   * Waits for the guest to open its end of the channel, then dials until
+   * Health.Check answers SERVING; a failed attempt starts over with a new
+   * connection (the agent resets its session when the host goes away).
    */
   async connect(deadlineMs: number): Promise<AgentClient> {
-    const attemptMs = this.vm.timeout(500);
+    const attemptMs = this.vm.timeout(1000);
     const deadline = Date.now() + deadlineMs;
     let lastError: Error | undefined;
+    await Promise.race([
+      this.channelOpened,
+      this.vm.exited,
+      new Promise((r) => setTimeout(r, deadlineMs).unref()),
+    ]);
     while (Date.now() < deadline) {
       if (!this.vm.running) break;
       let client: AgentClient | undefined;
@@ -106,17 +128,18 @@ export class AgentVm {
 
   /**
    * Where boot time went, from the console lines' arrival times (ms after qemu's
-   * spawn): firmware and kernel up to /init, module loading, the agent's start-up
-   * up to its first listener, and the rest until the host's first answer.
+   * spawn) and qemu's channel event: firmware and kernel up to /init, module
+   * loading, the agent's start-up until it opens its port, and the first answer.
    */
-  bootBreakdown(readyMs: number): Array<{ name: string; ms: number }> {
+  async bootBreakdown(readyMs: number): Promise<Array<{ name: string; ms: number }>> {
     const c = this.vm.console;
+    const opened = await Promise.race([this.channelOpened, Promise.resolve(undefined)]);
     const marks: Array<[string, number | undefined]> = [
       ['firmware + kernel → /init', c.lineTime(/kata-vm: init /)],
       ['/init: kernel modules', c.lineTime(/kata-vm: modules-loaded /)],
       ['/init → agent started', c.lineTime(/kata-vm: agent-(start|exec) /)],
-      ['agent start-up → listening', c.lineTime(/msg=listening /)],
-      ['listening → first answer', readyMs],
+      ['agent start-up → channel open', opened],
+      ['channel open → first answer', readyMs],
     ];
     const out: Array<{ name: string; ms: number }> = [];
     let previous = 0;

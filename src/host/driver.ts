@@ -78,7 +78,7 @@ export async function runSequence(options: SequenceOptions = {}): Promise<Sequen
   try {
     const client = await st('agent ready (Health.Check over yamux)', () => agentVm.connect(t(15_000)));
     const bootToReadyMs = vm.elapsedMs();
-    for (const part of agentVm.bootBreakdown(bootToReadyMs)) timer.record(`  ${part.name}`, part.ms);
+    for (const part of await agentVm.bootBreakdown(bootToReadyMs)) timer.record(`  ${part.name}`, part.ms);
 
     await st('Health.Check', () => client.health.check({ service: '' }));
     const version = await client.health.version({ service: '' });

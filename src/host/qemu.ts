@@ -12,6 +12,8 @@ import type { GuestImage } from './image/build';
 import { QmpClient } from './qmp';
 
 export const SERIAL_PORT_NAME = 'agent.channel.0';
+/** qemu's id of that port: its VSERPORT_CHANGE events say when the guest opens it. */
+export const SERIAL_PORT_ID = 'channel0-port';
 export const SHARE_TAG = 'kataShared';
 /** The hot-plug bridge, as Kata names it; the runtime puts disks in its slots. */
 export const BRIDGE_ID = 'pci-bridge-0';
@@ -89,7 +91,10 @@ export function qemuArgs(o: VmOptions, paths: { serial: string; qmp: string }): 
     ...['-device', `pci-bridge,bus=pci.0,id=${BRIDGE_ID},chassis_nr=1,shpc=on,addr=${BRIDGE_SLOT}`],
     ...['-device', 'virtio-serial-pci,id=serial0'],
     ...['-chardev', `socket,id=channel0,path=${paths.serial},server=on,wait=off`],
-    ...['-device', `virtserialport,bus=serial0.0,chardev=channel0,name=${SERIAL_PORT_NAME}`],
+    ...[
+      '-device',
+      `virtserialport,bus=serial0.0,chardev=channel0,id=${SERIAL_PORT_ID},name=${SERIAL_PORT_NAME}`,
+    ],
     ...['-fsdev', `local,id=share0,path=${o.shareDir},security_model=none,multidevs=remap`],
     ...['-device', `virtio-9p-pci,fsdev=share0,mount_tag=${SHARE_TAG}`],
     ...(o.vsockCid ? ['-device', `vhost-vsock-pci,id=vsock0,guest-cid=${o.vsockCid}`] : []),

@@ -121,6 +121,7 @@ export class QmpClient extends EventEmitter {
   }
 
   private failAll(err: Error): void {
+    if (!this.closed) this.emit('closed', err);
     this.closed = true;
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
@@ -135,20 +136,34 @@ export class QmpClient extends EventEmitter {
     });
   }
 
-  /** The next event named `name` that satisfies `match`. */
+  /** The next event named `name` that satisfies `match`; fails when the connection closes. */
   waitEvent(name: string, match: (e: QmpEvent) => boolean, timeoutMs: number): Promise<QmpEvent> {
     return new Promise((resolve, reject) => {
-      const onEvent = (e: QmpEvent): void => {
-        if (e.event !== name || !match(e)) return;
+      const done = (): void => {
         clearTimeout(timer);
         this.off('event', onEvent);
+        this.off('closed', onClosed);
+      };
+      const onEvent = (e: QmpEvent): void => {
+        if (e.event !== name || !match(e)) return;
+        done();
         resolve(e);
       };
+      const onClosed = (err: Error): void => {
+        done();
+        reject(new Error(`QMP event ${name}: ${err.message}`));
+      };
       const timer = setTimeout(() => {
-        this.off('event', onEvent);
+        done();
         reject(new Error(`QMP event ${name} not seen within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.on('event', onEvent);
+      // A wait must not keep the host process alive on its own.
+      timer.unref();
+      if (this.closed) onClosed(new Error('connection closed'));
+      else {
+        this.on('event', onEvent);
+        this.on('closed', onClosed);
+      }
     });
   }
 
@@ -211,7 +226,7 @@ export class QmpClient extends EventEmitter {
   }
 
   close(): void {
-    this.closed = true;
     this.socket.destroy();
+    this.failAll(new Error('connection closed'));
   }
 }

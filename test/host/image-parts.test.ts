@@ -10,6 +10,7 @@ import { ImagePlan } from '../../src/host/image/plan';
 import { initScript, MARKER } from '../../src/host/image/init-script';
 import { extractVmlinux } from '../../src/host/image/kernel';
 import { relativeLink } from '../../src/host/busybox';
+import { unusedPackageDirs } from '../../src/host/image/agent-files';
 
 const DEP = `kernel/fs/9p/9p.ko: kernel/net/9p/9pnet.ko kernel/fs/fscache/fscache.ko kernel/fs/netfs/netfs.ko
 kernel/net/9p/9pnet.ko:
@@ -135,4 +136,22 @@ test('vmlinux is found inside a bzImage as an xz stream', async () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('ES module builds, tests and examples of a CommonJS package stay out of the image', () => {
+  assert.deepEqual(
+    unusedPackageDirs({
+      main: 'build/src/index.js',
+      module: 'build/esm/index.js',
+      esnext: 'build/esnext/index.js',
+    }).slice(0, 2),
+    ['build/esm', 'build/esnext'],
+  );
+  // An ES build that is also main, or a main at the package root, is kept.
+  assert.ok(
+    !unusedPackageDirs({ main: './build/esm/index.js', module: './build/esm/index.js' }).includes(
+      'build/esm',
+    ),
+  );
+  assert.ok(unusedPackageDirs({ main: 'index.js' }).includes('test'));
 });

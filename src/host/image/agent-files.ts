@@ -14,6 +14,26 @@ export interface AgentFile {
 const GUEST_SIDE_HOST_FILES = ['dist/src/host/guest-probe.js', 'dist/src/host/image/guest-compile-cache.js'];
 
 const SKIPPED = /(\.d\.[mc]?ts|\.ts|\.map|\.md|\.markdown|\.tsbuildinfo)$/i;
+/** Package-root directories that no require() reaches. */
+const UNUSED_DIRS = ['test', 'tests', 'example', 'examples', 'docs', 'benchmark', 'benchmarks'];
+
+/**
+ * Directories of a package that node's require() never loads: its ES module
+ * builds ("module", "esnext") when "main" is a CommonJS build elsewhere, and
+ * tests or examples. Paths are relative to the package directory.
+ */
+export function unusedPackageDirs(packageJson: Record<string, unknown>): string[] {
+  const top = (p: unknown): string | undefined => {
+    if (typeof p !== 'string') return undefined;
+    const parts = p.replace(/^\.\//, '').split('/');
+    return parts.length > 2 ? parts.slice(0, 2).join('/') : undefined;
+  };
+  const main = top(packageJson.main);
+  const alternates = [top(packageJson.module), top(packageJson.esnext)].filter(
+    (d): d is string => d !== undefined && d !== main,
+  );
+  return [...new Set([...alternates, ...UNUSED_DIRS])];
+}
 
 function walk(root: string, dir: string, out: AgentFile[], keep: (rel: string) => boolean): void {
   for (const name of readdirSync(path.join(root, dir))) {
@@ -55,8 +75,21 @@ export function agentFiles(repo: string): AgentFile[] {
   }
   const packages = productionPackages(repo);
   for (const dir of packages) {
+    const manifest = JSON.parse(readFileSync(path.join(repo, dir, 'package.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const unused = unusedPackageDirs(manifest).map((d) => `${dir}/${d}/`);
     // Nested packages are listed (or left out as dev-only) on their own.
-    walk(repo, dir, out, (rel) => !SKIPPED.test(rel) && !rel.slice(dir.length).includes('/node_modules/'));
+    walk(
+      repo,
+      dir,
+      out,
+      (rel) =>
+        !SKIPPED.test(rel) &&
+        !rel.slice(dir.length).includes('/node_modules/') &&
+        !unused.some((u) => rel.startsWith(u)),
+    );
   }
   const addon = 'build/Release/agent_native.node';
   if (existsSync(path.join(repo, addon))) out.push({ relative: addon, source: path.join(repo, addon) });
