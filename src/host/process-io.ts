@@ -91,7 +91,7 @@ export async function execIn(
       exec_id: execId,
       process: Process.fromPartial({
         Args: args,
-        Env: ['PATH=/bin:/usr/bin:/sbin:/usr/sbin'],
+        Env: [EXEC_PATH, ...env],
         Cwd: '/',
         User: { UID: 0, GID: 0 },
       }),
@@ -101,8 +101,13 @@ export async function execIn(
 }
 
 /** Runs an exec and insists on exit status 0; returns its stdout. */
-export async function execOk(client: AgentClient, containerId: string, args: string[]): Promise<string> {
-  const r = await execIn(client, containerId, args);
+export async function execOk(
+  client: AgentClient,
+  containerId: string,
+  args: string[],
+  env: string[] = [],
+): Promise<string> {
+  const r = await execIn(client, containerId, args, env);
   if (r.exitCode !== 0) {
     throw new Error(`${args.join(' ')} exited with ${r.exitCode}: ${(r.stderr || r.stdout).trim()}`);
   }

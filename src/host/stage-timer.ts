@@ -42,5 +42,5 @@ export function formatMs(ms: number): string {
 }
 
 export function formatStage(s: StageTiming): string {
-  return `${s.name.padEnd(34)} ${formatMs(s.ms).padStart(10)}${s.detail ? `  ${s.detail}` : ''}`;
+  return `${s.name.padEnd(44)} ${formatMs(s.ms).padStart(10)}${s.detail ? `  ${s.detail}` : ''}`;
 }
