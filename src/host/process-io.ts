@@ -77,12 +77,14 @@ export async function createContainer(client: AgentClient, c: NewContainer): Pro
 }
 
 let execCounter = 0;
+const EXEC_PATH = 'PATH=/bin:/usr/bin:/sbin:/usr/sbin';
 
 /** Runs `args` in a running container and collects its output and exit code. */
 export async function execIn(
   client: AgentClient,
   containerId: string,
   args: string[],
+  env: string[] = [],
 ): Promise<ProcessResult> {
   const execId = `exec-${++execCounter}`;
   await client.agent.execProcess(
