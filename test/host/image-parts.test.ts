@@ -96,6 +96,7 @@ test('/init is valid sh in both agent modes and marks its stages', () => {
       node: '/usr/bin/node',
       agentMain: '/opt/kata-agent/dist/src/cli/agent.js',
       probeMain: '/opt/kata-agent/dist/src/host/guest-probe.js',
+      nodeFlags: ['--max-semi-space-size=1'],
       compileCacheHook: '/opt/kata-agent/dist/src/host/image/guest-compile-cache.js',
       compileCacheDir: '/opt/kata-agent/.compile-cache',
       agentIsInit,

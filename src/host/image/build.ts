@@ -11,6 +11,9 @@ import { planImage } from './layout';
 import { makeCompileCache } from './compile-cache';
 import { packCpio, stageTree } from './stage';
 
+/** node's flags for the agent in the guest. */
+export const GUEST_NODE_FLAGS: string[] = [];
+
 /** Bump when the layout or the builder changes in a way the plan does not show. */
 const BUILDER_VERSION = 2;
 
@@ -86,6 +89,7 @@ export async function ensureImage(options: BuildOptions = {}): Promise<BuildResu
     crun: await which('crun'),
     strip,
     agentIsInit,
+    nodeFlags: GUEST_NODE_FLAGS,
   });
   const hash = plan.hash(JSON.stringify({ BUILDER_VERSION, kernel, strip, agentIsInit }));
   const current = readManifest(manifestFile);

@@ -26,6 +26,7 @@ export interface LayoutInput {
   /** Strip debug symbols from node and the addon (about 15 MB less to load). */
   strip: boolean;
   agentIsInit: boolean;
+  nodeFlags: string[];
 }
 
 async function addBinary(plan: ImagePlan, source: string, dest: string, strip: boolean): Promise<void> {
@@ -93,6 +94,7 @@ export async function planImage(input: LayoutInput): Promise<ImagePlan> {
       node: GUEST_NODE,
       agentMain: path.join(GUEST_AGENT_DIR, 'dist/src/cli/agent.js'),
       probeMain: path.join(GUEST_AGENT_DIR, 'dist/src/host/guest-probe.js'),
+      nodeFlags: input.nodeFlags,
       compileCacheHook: path.join(GUEST_AGENT_DIR, COMPILE_CACHE_HOOK),
       compileCacheDir: GUEST_COMPILE_CACHE_DIR,
       agentIsInit: input.agentIsInit,
