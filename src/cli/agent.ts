@@ -15,7 +15,6 @@ import {
   sysRootFromArgv,
   type Pid1Guard,
 } from '../guest/init';
-import { OrphanReaper } from '../guest/orphan-reaper';
 
 const pid1 = isPid1();
 
@@ -41,7 +40,6 @@ async function main(logging: AgentLogging, guard: Pid1Guard | undefined): Promis
       unifiedCgroupHierarchy: flags.config.unifiedCgroupHierarchy,
       log,
     });
-    new OrphanReaper(log).start();
   }
   if (flags.config.devMode) allowCoreDumps(log);
   const agent = await startAgent(flags.config, logging);

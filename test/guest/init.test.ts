@@ -49,7 +49,7 @@ const readline = require('node:readline');
 const src = process.argv[1], root = process.argv[2], unified = process.argv[3] === 'unified';
 const init = require(src + '/guest/init.js');
 const { currentMounts } = require(src + '/guest/pid1-mounts.js');
-const { OrphanReaper } = require(src + '/guest/orphan-reaper.js');
+const { sharedReaper } = require(src + '/process/shared-reaper.js');
 const { native } = require(src + '/native/index.js');
 const { logger: log } = require(src + '/logging/logger.js').createLogger({
   level: 'debug', primary: (l) => process.stderr.write(l) });
@@ -58,7 +58,7 @@ const say = (tag, value) => process.stdout.write(tag + ' ' + JSON.stringify(valu
   init.guardPid1(log);
   init.mountBasics(root, log);
   await init.finishPid1({ root, unifiedCgroupHierarchy: unified, log, configureCgroups: false });
-  const reaper = new OrphanReaper(log);
+  const reaper = sharedReaper(log);
   reaper.start();
   say('REPORT', {
     pid: process.pid,
@@ -75,9 +75,9 @@ const say = (tag, value) => process.stdout.write(tag + ' ' + JSON.stringify(valu
       sh.stdout.on('data', (d) => (out += d));
       sh.on('exit', () => {
         const pid = Number(out.trim());
-        const before = reaper.reapedCount;
+        // A zombie keeps its /proc entry: the entry going away means it was reaped.
         const check = setInterval(() => {
-          if (reaper.reapedCount > before && !fs.existsSync(root + '/proc/' + pid)) {
+          if (!fs.existsSync(root + '/proc/' + pid)) {
             clearInterval(check);
             say('ORPHAN', { pid, parentWasUs: true });
           }
