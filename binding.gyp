@@ -10,7 +10,8 @@
         "native/poll.c",
         "native/process.c",
         "native/system.c",
-        "native/constants.c"
+        "native/constants.c",
+        "native/eventfd.c"
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags_c": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter"]

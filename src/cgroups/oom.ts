@@ -2,11 +2,11 @@
 // takes them from. v1: an eventfd registered through cgroup.event_control for
 // memory.oom_control (without a native eventfd, the oom_kill counter is polled);
 // v2: inotify on memory.events and its oom_kill counter.
-import { closeSync, existsSync, openSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../logging/logger';
 import { native, POLL_READABLE, type NativeBinding, type PollHandle } from '../native';
-import { readKeyValues, type CgroupFs } from './cgroup-fs';
+import { parseKeyValues, readKeyValues, type CgroupFs } from './cgroup-fs';
 
 export interface OomWatch {
   stop(): void;
@@ -15,18 +15,17 @@ export interface OomWatch {
 const POLL_INTERVAL_MS = 1000;
 const MAX_QUEUED = 10_000;
 
-/** Calls `onOom` for every OOM notification of the cgroup until stopped. */
+/** Calls `onOom` for every OOM notification of the cgroup until stopped; set up before the container runs. */
 export function watchOom(fs: CgroupFs, cgroupPath: string, onOom: () => void, log: Logger): OomWatch {
   const dir = fs.dir('memory', cgroupPath);
   if (fs.version === 2) return watchMemoryEvents(dir, onOom, log);
-  const n = native() as NativeBinding & { eventfd?: () => number };
-  if (typeof n.eventfd === 'function') return watchEventfd(n as EventfdBinding, dir, onOom, log);
+  const n = native();
+  // An addon built before eventfd existed lacks it: poll instead.
+  if (typeof n.eventfd === 'function') return watchEventfd(n, dir, onOom, log);
   return pollOomKills(path.join(dir, 'memory.oom_control'), 'oom_kill', onOom);
 }
 
-type EventfdBinding = NativeBinding & { eventfd(): number };
-
-function watchEventfd(n: EventfdBinding, dir: string, onOom: () => void, log: Logger): OomWatch {
+function watchEventfd(n: NativeBinding, dir: string, onOom: () => void, log: Logger): OomWatch {
   const efd = n.eventfd();
   let control: number | undefined;
   try {
@@ -62,16 +61,16 @@ function watchEventfd(n: EventfdBinding, dir: string, onOom: () => void, log: Lo
 
 function watchMemoryEvents(dir: string, onOom: () => void, log: Logger): OomWatch {
   const file = path.join(dir, 'memory.events');
-  let last: number | undefined;
+  // The baseline is taken now, before the container runs, so no kill goes unseen.
+  let last = oomKills(file, 'oom_kill');
   let watcher: FSWatcher | undefined;
   const check = (): void => {
     void readKeyValues(file).then((events) => {
       const kills = events.oom_kill ?? 0;
-      if (last !== undefined && kills > last) onOom();
-      last = kills;
+      if (kills > last) onOom();
+      last = Math.max(last, kills);
     });
   };
-  check();
   try {
     watcher = watch(file, { persistent: false }, check);
     watcher.on('error', (err) => log.warn({ err: err.message }, 'memory.events watch failed'));
@@ -82,8 +81,23 @@ function watchMemoryEvents(dir: string, onOom: () => void, log: Logger): OomWatc
   return { stop: () => watcher?.close() };
 }
 
-function pollOomKills(file: string, key: string, onOom: () => void): OomWatch {
-  let last: number | undefined;
+/** The counter now, synchronously (0 when unreadable). */
+function oomKills(file: string, key: string): number {
+  try {
+    return parseKeyValues(readFileSync(file, 'utf8'))[key] ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Polls a kill counter (`key` in a key/value file): the fallback without eventfd or inotify. */
+export function pollOomKills(
+  file: string,
+  key: string,
+  onOom: () => void,
+  intervalMs = POLL_INTERVAL_MS,
+): OomWatch {
+  let last = oomKills(file, key);
   let busy = false;
   const timer = setInterval(() => {
     if (busy) return;
@@ -91,10 +105,10 @@ function pollOomKills(file: string, key: string, onOom: () => void): OomWatch {
     void readKeyValues(file).then((v) => {
       busy = false;
       const kills = v[key] ?? 0;
-      if (last !== undefined && kills > last) onOom();
-      last = kills;
+      if (kills > last) onOom();
+      last = Math.max(last, kills);
     });
-  }, POLL_INTERVAL_MS);
+  }, intervalMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }

@@ -81,6 +81,8 @@ export interface NativeBinding {
   poll(fd: number, events: number, callback: (err: Error | null, events: number) => void): PollHandle;
   /** Writes `data`; returns bytes written or -1 on EAGAIN. */
   write(fd: number, data: Buffer): number;
+  /** eventfd(0, EFD_CLOEXEC|EFD_NONBLOCK): a counter fd, e.g. for cgroup v1 event notifications. */
+  eventfd(): number;
   /** Reads up to `max`; returns the bytes, null on EAGAIN, empty buffer at EOF. */
   read(fd: number, max: number): Buffer | null;
   /** posix_openpt(O_RDWR|O_NOCTTY|O_CLOEXEC) + grantpt + unlockpt: a blocking master and its slave's path. */

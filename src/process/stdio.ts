@@ -2,9 +2,10 @@
 // has it. A process without a terminal gets three real pipes (pipe2, optionally
 // enlarged with F_SETPIPE_SZ); a terminal process gets the pty master the runtime
 // sends over the console socket, with ONLCR set as 1.x did.
+import { closeSync, constants, openSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { adoptStream } from '../native/adopt';
+import { adoptedFd, adoptStream } from '../native/adopt';
 import { native } from '../native';
 import { failedPrecondition } from '../rpc/errors';
 import { ConsoleSocket } from './console-socket';
@@ -26,6 +27,8 @@ export interface ProcessIo {
   processExited(): void;
   /** Closes everything at once (container removal). */
   destroy(): void;
+  /** A terminal keeps the process's side of the pty open until its output is read. */
+  holdSlave?(pid: number): void;
 }
 
 export interface StdioOptions {
@@ -121,15 +124,12 @@ async function prepareTerminal(socketPath: string): Promise<PendingStdio> {
       const n = native();
       try {
         n.setOnlcr(master, true);
-        // Writes must never block the event loop.
-        n.setNonBlocking(master, true);
       } catch (err) {
         n.close(master);
         throw err;
       }
-      const socket = adoptStream(master);
-      const fd = (socket as unknown as { _handle: { fd: number } })._handle.fd;
-      return new TerminalIo(socket, fd);
+      // Adopted non-blocking: writes never block the event loop.
+      return new TerminalIo(adoptStream(master));
     },
     abort() {
       consoleSocket.close('the runtime call failed');
@@ -137,46 +137,79 @@ async function prepareTerminal(socketPath: string): Promise<PendingStdio> {
   };
 }
 
-const PTY_QUIET_MS = 200;
+// After the process exits: how long the pty must stay quiet before our slave
+// reference goes (everything written has then been read), and before the output
+// is ended although someone else (a grandchild) still holds the slave.
+const PTY_DRAIN_MS = 50;
+const PTY_ORPHAN_MS = 200;
 
 class TerminalIo implements ProcessIo {
   readonly terminal = true;
-  private quietTimer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private slave: number | undefined;
+  private exited = false;
   readonly stdin: InputStream;
   readonly stdout: OutputStream;
   // A terminal has one output stream; stderr is merged into it by the kernel.
   readonly stderr = new OutputStream(undefined);
 
-  constructor(
-    private readonly socket: net.Socket,
-    private readonly fd: number,
-  ) {
+  constructor(private readonly socket: net.Socket) {
     this.stdin = new InputStream(socket, false);
     this.stdout = new OutputStream(socket);
+    socket.once('close', () => this.releaseSlave());
+  }
+
+  /**
+   * Holds the process's slave side (its fd 0) open: when the last slave fd closes,
+   * the kernel may drop output the master has not read yet. Released once the
+   * process has exited and the pty has gone quiet.
+   */
+  holdSlave(pid: number): void {
+    if (this.exited || this.slave !== undefined) return;
+    try {
+      this.slave = openSync(`/proc/${pid}/fd/0`, constants.O_RDWR | constants.O_NOCTTY);
+    } catch {
+      // Already gone: nothing left to protect.
+    }
   }
 
   resize(rows: number, columns: number): void {
-    if (this.socket.destroyed) return;
-    native().setWindowSize(this.fd, rows & 0xffff, columns & 0xffff);
+    const fd = adoptedFd(this.socket);
+    if (fd !== undefined) native().setWindowSize(fd, rows & 0xffff, columns & 0xffff);
   }
 
   processExited(): void {
-    // Normally the pty ends with EIO once the last slave fd closes (after its data
-    // was read). A surviving grandchild can keep the slave open: then end the output
-    // once the pty has been quiet for a moment, as 1.x ended reads at process exit.
-    if (this.socket.destroyed || this.quietTimer) return;
+    if (this.exited) return;
+    this.exited = true;
+    if (this.socket.destroyed) return;
+    // Each chunk restarts the wait: first drain, then drop our slave (the pty ends with
+    // EIO once no one else holds it), then end anyway for a surviving grandchild.
     const restart = (): void => {
-      clearTimeout(this.quietTimer);
-      this.quietTimer = setTimeout(() => this.stdout.end(), PTY_QUIET_MS);
+      clearTimeout(this.timer);
+      if (this.slave !== undefined) {
+        this.timer = setTimeout(() => {
+          this.releaseSlave();
+          restart();
+        }, PTY_DRAIN_MS);
+      } else {
+        this.timer = setTimeout(() => this.stdout.end(), PTY_ORPHAN_MS);
+      }
     };
     this.socket.on('data', restart);
-    this.socket.once('close', () => clearTimeout(this.quietTimer));
+    this.socket.once('close', () => clearTimeout(this.timer));
     restart();
   }
 
   destroy(): void {
-    clearTimeout(this.quietTimer);
+    clearTimeout(this.timer);
+    this.releaseSlave();
     this.stdout.end();
     this.socket.destroy();
+  }
+
+  private releaseSlave(): void {
+    if (this.slave === undefined) return;
+    closeSync(this.slave);
+    this.slave = undefined;
   }
 }

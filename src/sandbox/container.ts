@@ -3,6 +3,7 @@
 // stdio, waits and signals take none, so they never wait behind a slow operation.
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
 import { watchOom, type OomWatch } from '../cgroups/oom';
 import { containerStats } from '../cgroups/stats';
@@ -23,6 +24,7 @@ import { launchProcess, writeJson, type RuntimeContext } from './runtime-context
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'stopped';
 
 const SIGKILL = 9;
+const FREEZE_TIMEOUT_MS = 5000;
 const SIGTERM = 15;
 
 export class Container {
@@ -80,13 +82,8 @@ export class Container {
       const status = this.status;
       if (status !== 'created')
         throw failedPrecondition(`Container ${this.id} status ${status}, should be created`);
-      try {
-        await this.ctx.runtime.start(this.id, this.hasHooks);
-      } catch (err) {
-        throw unknown((err as Error).message);
-      }
-      this.started = true;
-      this.init.markRunning();
+      // Watching starts before the process runs, so an immediate OOM is not missed. A
+      // failure only costs the events (1.x failed the RPC of a running container).
       try {
         this.oomWatch = watchOom(
           this.ctx.cgroups,
@@ -95,9 +92,17 @@ export class Container {
           this.log,
         );
       } catch (err) {
-        // The container runs: failing the RPC now would lie about its state (a 1.x quirk).
         this.log.warn({ err: (err as Error).message }, 'cannot watch for OOM events');
       }
+      try {
+        await this.ctx.runtime.start(this.id, this.hasHooks);
+      } catch (err) {
+        this.oomWatch?.stop();
+        this.oomWatch = undefined;
+        throw unknown((err as Error).message);
+      }
+      this.started = true;
+      this.init.markRunning();
     });
   }
 
@@ -168,7 +173,26 @@ export class Container {
         throw failedPrecondition(`Container ${this.id} is ${status}, cannot pause it`);
       await this.runtimeCall(() => this.ctx.runtime.pause(this.id));
       this.paused = true;
+      await this.waitFrozen();
     });
+  }
+
+  /**
+   * crun may return while the freezer still says FREEZING (tasks not yet stopped);
+   * PauseContainer answers once they all are, as libcontainer did for 1.x.
+   */
+  private async waitFrozen(): Promise<void> {
+    const deadline = Date.now() + FREEZE_TIMEOUT_MS;
+    for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
+      // Reading freezer.state is also what moves a v1 cgroup from FREEZING to FROZEN.
+      const state = await this.ctx.cgroups.freezerState(this.cgroupsPath).catch(() => 'FROZEN');
+      if (state === 'FROZEN') return;
+      if (Date.now() > deadline) {
+        await this.resumeLocked().catch(() => undefined);
+        throw unknown(`unable to freeze container ${this.id}: still ${state}`);
+      }
+      await delay(wait);
+    }
   }
 
   resume(): Promise<void> {

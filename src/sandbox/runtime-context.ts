@@ -72,6 +72,7 @@ export async function launchProcess(
   const exit = ctx.reaper.watch(pid);
   try {
     const io = await stdio.complete();
+    io.holdSlave?.(pid);
     return new ContainerProcess(execId, pid, io, exit, isInit);
   } catch (err) {
     // The process runs but its terminal could not be set up: it must not survive.

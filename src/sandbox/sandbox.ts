@@ -111,7 +111,8 @@ export class Sandbox {
         errors.push(`sandbox storages: ${(err as Error).message}`);
       }
       errors.push(...((await this.namespaces?.release()) ?? []));
-      this.o.ctx.cgroups.removeEmptyParents(`${this.cgroupBase()}/x`, this.o.cgroupParent);
+      // The shared parent (/kata) stays: another agent's containers may be created under it.
+      this.o.ctx.cgroups.removeEmptyParents(`${this.cgroupBase()}/x`, this.cgroupBase());
       native().sync();
     } finally {
       this.containers.clear();

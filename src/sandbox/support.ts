@@ -12,6 +12,7 @@ import { containerHandlers } from '../rpc/handlers/containers';
 import { processHandlers } from '../rpc/handlers/processes';
 import { invalidArgument } from '../rpc/errors';
 import type { AgentHandlers } from '../rpc/types';
+import { exposeReadOnly } from '../runtime/binary';
 import { OciRuntime } from '../runtime/oci-runtime';
 import type { StorageManager } from '../storage/types';
 import { GuestPaths } from './paths';
@@ -40,9 +41,12 @@ export function containerSupport(
   const paths = new GuestPaths(config.guestRoot);
   const reaper = sharedReaper(log);
   reaper.start();
+  const exposed = exposeReadOnly(config.ociRuntime, paths.guest('/run/kata-agent/bin'), log);
   const runtime = new OciRuntime({
     name: config.ociRuntime,
     stateRoot: paths.runtimeState(config.ociRuntime),
+    binary: exposed?.path,
+    env: exposed?.env,
   });
   const oom = new OomQueue(log);
   const sandbox = new Sandbox({
@@ -72,6 +76,7 @@ export function containerSupport(
         .destroy()
         .catch((err: Error) => log.warn({ err: err.message }, 'sandbox teardown failed'));
       reaper.stop();
+      exposed?.release();
     },
   };
 }

@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLogger } from '../../src/logging/logger';
-import { OomQueue } from '../../src/cgroups/oom';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { OomQueue, pollOomKills } from '../../src/cgroups/oom';
 
 const log = createLogger({ level: 'silent' }).logger;
 
@@ -30,4 +33,30 @@ test('a cancelled GetOOMEvent leaves the event for the next caller', async () =>
   await assert.rejects(first, /cancelled/);
   q.push('x');
   assert.equal(await q.next(), 'x');
+});
+
+test('without eventfd the oom_kill counter is polled; kills before the watch do not count', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'oom-'));
+  const file = path.join(dir, 'memory.oom_control');
+  writeFileSync(file, 'oom_kill_disable 0\nunder_oom 0\noom_kill 2\n');
+  let fired = 0;
+  let wake: () => void = () => undefined;
+  const watch = pollOomKills(
+    file,
+    'oom_kill',
+    () => {
+      fired++;
+      wake();
+    },
+    10,
+  );
+  try {
+    const seen = new Promise<void>((r) => (wake = r));
+    writeFileSync(file, 'oom_kill_disable 0\nunder_oom 0\noom_kill 3\n');
+    await seen;
+    assert.equal(fired, 1);
+  } finally {
+    watch.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

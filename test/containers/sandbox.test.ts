@@ -1,4 +1,4 @@
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   chmodSync,
@@ -7,6 +7,7 @@ import {
   mkdtempSync,
   readFileSync,
   readlinkSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -49,6 +50,7 @@ function mountsUnder(dir: string): string[] {
 /** A fake modprobe that records its arguments, failing for modules named "broken". */
 function fakeModprobe(): { path: string; log: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'modprobe-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
   const log = path.join(dir, 'calls');
   const script = path.join(dir, 'modprobe');
   writeFileSync(

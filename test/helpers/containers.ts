@@ -1,7 +1,7 @@
 // A test agent with a sandbox, a busybox rootfs and helpers to run containers
 // through the client library, the way a host runtime would.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { status } from '@grpc/grpc-js';
@@ -40,7 +40,31 @@ export interface HarnessOptions {
   config?: Parameters<typeof startTestAgent>[0];
 }
 
+/** True when some ancestor process is in another `ns` namespace than this one. */
+function belowNamespaceBoundary(ns: string): boolean {
+  const mine = readlinkSync(`/proc/self/ns/${ns}`);
+  for (let pid = process.ppid; pid > 1;) {
+    try {
+      if (readlinkSync(`/proc/${pid}/ns/${ns}`) !== mine) return true;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
+/** Mounts, hostnames and namespaces must stay inside the test's private namespaces. */
+function requirePrivateNamespaces(): void {
+  for (const ns of ['mnt', 'uts', 'ipc']) {
+    if (!belowNamespaceBoundary(ns))
+      throw new Error(`container tests need a private ${ns} namespace: run them with scripts/test.sh`);
+  }
+}
+
 export async function startHarness(o: HarnessOptions): Promise<Harness> {
+  requirePrivateNamespaces();
   const guestRoot = mkdtempSync(path.join(os.tmpdir(), 'kata-guest-'));
   const storage = new LocalStorage(guestRoot);
   const t = await startTestAgent({ ociRuntime: o.runtime, guestRoot, ...o.config }, '', { storage });
