@@ -3,8 +3,8 @@
 // then KVM is tried: the guest kernel is booted without a root file system and
 // must reach its "cannot mount root" panic. Anything else (qemu aborting, an odd
 // exit, silence) means TCG.
-import { spawn } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
+import { spawnTied } from './exec';
 
 export interface Accel {
   kind: 'kvm' | 'tcg';
@@ -42,7 +42,7 @@ function tryKvm(vmlinux: string, timeoutMs: number): Promise<{ ok: boolean; deta
     ...['-kernel', vmlinux, '-append', 'console=ttyS0 panic=-1 root=/dev/kata-no-root'],
   ];
   return new Promise((resolve) => {
-    const child = spawn(QEMU, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnTied(QEMU, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let settled = false;
     const done = (ok: boolean, detail: string): void => {
@@ -57,8 +57,8 @@ function tryKvm(vmlinux: string, timeoutMs: number): Promise<{ ok: boolean; deta
       out += b.toString();
       if (/Kernel panic|Unable to mount root/.test(out)) done(true, 'guest kernel ran to its no-root panic');
     };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
     child.on('error', (err) => done(false, err.message));
     child.on('exit', () => {
       if (/Kernel panic|Unable to mount root/.test(out)) done(true, 'guest kernel ran to its no-root panic');

@@ -22,6 +22,8 @@ export interface AgentVmOptions {
   /** Defaults to a fresh directory under the system's temp dir, removed by close(). */
   runDir?: string;
   memoryMiB?: number;
+  /** vCPUs at boot (1, as Kata starts its guests; more can be hot-plugged up to 4). */
+  cpus?: number;
   kernelParams?: string[];
   /** agent.log level. */
   agentLog?: string;
@@ -71,6 +73,7 @@ export class AgentVm {
       runDir,
       shareDir: share.dir,
       memoryMiB: options.memoryMiB,
+      cpus: options.cpus,
       // The host talks over the serial port; vsock serves guest-local clients.
       listen: ['auto', `vsock://any:${AGENT_VSOCK_PORT}`],
       kernelParams: [

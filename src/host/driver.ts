@@ -9,7 +9,7 @@ import { makeExt4Image, readFromExt4Image } from './disk-image';
 import { collect, createContainer, execOk } from './process-io';
 import { BRIDGE_ID, BRIDGE_SLOT, SHARE_TAG } from './qemu';
 import { StageTimer, type StageTiming } from './stage-timer';
-import { COMPILE_CACHE_HOOK, GUEST_AGENT_DIR, GUEST_COMPILE_CACHE_DIR } from './image/layout';
+import { GUEST_AGENT_DIR } from './image/layout';
 import path from 'node:path';
 
 export interface SequenceOptions extends AgentVmOptions {
@@ -230,17 +230,11 @@ export async function runSequence(options: SequenceOptions = {}): Promise<Sequen
 
     // 6. vsock inside the guest: kata-agent-ctl in a container calls the agent's vsock listener.
     const vsockOutput = await st(`vsock round trip in the guest (ctl → vsock://1:${AGENT_VSOCK_PORT})`, () =>
-      execOk(
-        client,
-        TOOLS,
-        [
-          '/usr/bin/node',
-          ...['-r', `${GUEST_AGENT_DIR}/${COMPILE_CACHE_HOOK}`],
-          `${GUEST_AGENT_DIR}/dist/src/cli/ctl.js`,
-          ...['--addr', `vsock://1:${AGENT_VSOCK_PORT}`, 'Check'],
-        ],
-        [`KATA_COMPILE_CACHE=${GUEST_COMPILE_CACHE_DIR}`],
-      ),
+      execOk(client, TOOLS, [
+        '/usr/bin/node',
+        `${GUEST_AGENT_DIR}/dist/src/cli/ctl.js`,
+        ...['--addr', `vsock://1:${AGENT_VSOCK_PORT}`, 'Check'],
+      ]),
     );
 
     // 7. Many short containers, then the agent's footprint again.

@@ -1,6 +1,6 @@
 // Runs host tools (apt-get, dpkg-deb, xz, mkfs.ext4, ...) and turns a failure into
 // an error that carries the command and what it printed.
-import { spawn, type SpawnOptions } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 
 export interface RunResult {
   stdout: string;
@@ -50,4 +50,18 @@ export async function haveCommand(name: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+let setprivOk: boolean | undefined;
+
+/**
+ * Spawns a long-lived helper (qemu) that dies with this process, even when this
+ * process is killed: util-linux's setpriv sets the parent-death signal before
+ * exec'ing it. Without setpriv, a plain spawn.
+ */
+export function spawnTied(command: string, args: string[], options: SpawnOptions): ChildProcess {
+  setprivOk ??= spawnSync('setpriv', ['--pdeathsig', 'KILL', '--', 'true']).status === 0;
+  return setprivOk
+    ? spawn('setpriv', ['--pdeathsig', 'KILL', '--', command, ...args], options)
+    : spawn(command, args, options);
 }

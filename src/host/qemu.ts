@@ -2,12 +2,13 @@
 // a virtio-serial port `agent.channel.0` on a host unix socket, the kataShared
 // virtio-9p share, a QMP socket, and a PCI bridge that accepts hot-plugged
 // disks. The kernel boots directly (PVH) from the uncompressed vmlinux.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Accel } from './accel';
 import { QEMU } from './accel';
 import { ConsoleLog } from './console-log';
+import { spawnTied } from './exec';
 import type { GuestImage } from './image/build';
 import { QmpClient } from './qmp';
 
@@ -153,7 +154,7 @@ export class QemuVm {
       log: path.join(options.runDir, 'console.log'),
     };
     // stdin stays a pipe: writing to it types on the guest's console.
-    const child = spawn(QEMU, qemuArgs(options, paths), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnTied(QEMU, qemuArgs(options, paths), { stdio: ['pipe', 'pipe', 'pipe'] });
     return new QemuVm(options, child, paths);
   }
 

@@ -97,8 +97,6 @@ test('/init is valid sh in both agent modes and marks its stages', () => {
       agentMain: '/opt/kata-agent/dist/src/cli/agent.js',
       probeMain: '/opt/kata-agent/dist/src/host/guest-probe.js',
       nodeFlags: ['--max-semi-space-size=1'],
-      compileCacheHook: '/opt/kata-agent/dist/src/host/image/guest-compile-cache.js',
-      compileCacheDir: '/opt/kata-agent/.compile-cache',
       agentIsInit,
       agentPidFile: '/run/kata-agent.pid',
     });

@@ -11,7 +11,7 @@ export interface AgentFile {
 }
 
 /** Files of the host tooling that run inside the guest too. */
-const GUEST_SIDE_HOST_FILES = ['dist/src/host/guest-probe.js', 'dist/src/host/image/guest-compile-cache.js'];
+const GUEST_SIDE_HOST_FILES = ['dist/src/host/guest-probe.js'];
 
 const SKIPPED = /(\.d\.[mc]?ts|\.ts|\.map|\.md|\.markdown|\.tsbuildinfo)$/i;
 /** Package-root directories that no require() reaches. */

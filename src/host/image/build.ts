@@ -8,14 +8,13 @@ import { run } from '../exec';
 import { findBusybox } from '../busybox';
 import { prepareKernel, type Progress } from './kernel';
 import { planImage } from './layout';
-import { makeCompileCache } from './compile-cache';
 import { packCpio, stageTree } from './stage';
 
 /** node's flags for the agent in the guest. */
 export const GUEST_NODE_FLAGS: string[] = [];
 
 /** Bump when the layout or the builder changes in a way the plan does not show. */
-const BUILDER_VERSION = 2;
+const BUILDER_VERSION = 3;
 
 export interface GuestImage {
   vmlinux: string;
@@ -97,14 +96,10 @@ export async function ensureImage(options: BuildOptions = {}): Promise<BuildResu
     return { image: current, built: false, elapsedMs: Date.now() - started };
   }
 
-  say('making the V8 code cache');
-  const cache = await makeCompileCache(repo, process.execPath);
-  for (const e of cache.entries) plan.add(e);
   say('staging the initrd');
   mkdirSync(imageDir, { recursive: true });
   const staging = path.join(imageDir, 'root');
   await stageTree(staging, plan.list());
-  rmSync(cache.dir, { recursive: true, force: true });
   const initrd = path.join(imageDir, 'initrd.cpio');
   say('packing the initrd');
   await packCpio(staging, `${initrd}.tmp`);

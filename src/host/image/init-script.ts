@@ -7,7 +7,6 @@
 //   kata_vm_listen=auto,vsock://any:1024   the agent's --listen addresses
 //   kata_vm_mode=probe                     run the plumbing probe instead of the agent
 //   kata_vm_node_flags=--a,--b             node's flags for the agent, instead of the image's
-//   kata_vm_compile_cache=0                compile the agent without its V8 code cache
 
 export interface InitScriptOptions {
   /** Absolute guest paths of the .ko files, dependencies first. */
@@ -17,9 +16,6 @@ export interface InitScriptOptions {
   probeMain: string;
   /** node's own flags for the agent (kata_vm_node_flags=a,b replaces them). */
   nodeFlags: string[];
-  /** Preloaded module that compiles the agent from its V8 code cache, and the cache directory. */
-  compileCacheHook: string;
-  compileCacheDir: string;
   /** Whether the agent does the PID 1 work itself (mounts, reaping, power off on exit). */
   agentIsInit: boolean;
   /** Where the agent's pid is written when it is not PID 1 (the power button action signals it). */
@@ -47,8 +43,7 @@ mark modules-loaded
 n=0
 until grep -qs "Power Button" /sys/class/input/event*/device/name || [ $n -ge 200 ]; do usleep 10000; n=$((n + 1)); done
 acpid -c /etc/acpi -l /dev/null
-[ "$kata_vm_compile_cache" != 0 ] && [ -d ${o.compileCacheDir} ] && export KATA_COMPILE_CACHE=${o.compileCacheDir}
-set -- $(echo "\${kata_vm_node_flags-${o.nodeFlags.join(',')}}" | tr , ' ') -r ${o.compileCacheHook} ${o.agentMain}
+set -- $(echo "\${kata_vm_node_flags-${o.nodeFlags.join(',')}}" | tr , ' ') ${o.agentMain}
 for a in $(echo "\${kata_vm_listen:-auto}" | tr , ' '); do set -- "$@" --listen "$a"; done
 
 if [ "$kata_vm_mode" = probe ]; then

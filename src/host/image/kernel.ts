@@ -173,7 +173,13 @@ async function unpack(
 /** The kernel for the guest, from the cache when it is current, else downloaded and unpacked. */
 export async function prepareKernel(cacheDir: string, say: Progress): Promise<GuestKernel> {
   const kernelRoot = path.join(cacheDir, 'kernel');
-  const want = await candidate();
+  let want = await candidate();
+  if (!want && !cachedKernels(kernelRoot).length) {
+    // A fresh machine whose package lists were never fetched.
+    say('apt-get update');
+    await run('apt-get', ['update', '-qq']).catch(() => undefined);
+    want = await candidate();
+  }
   if (!want) {
     const cached = cachedKernels(kernelRoot).find((d) =>
       sameList(readStamp(d)?.requested ?? [], GUEST_MODULES),

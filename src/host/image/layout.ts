@@ -10,9 +10,6 @@ import type { GuestKernel } from './kernel';
 import { ImagePlan } from './plan';
 
 export const GUEST_AGENT_DIR = '/opt/kata-agent';
-/** The agent's V8 code cache, made at build time by the same node binary. */
-export const GUEST_COMPILE_CACHE_DIR = path.join(GUEST_AGENT_DIR, '.compile-cache');
-export const COMPILE_CACHE_HOOK = 'dist/src/host/image/guest-compile-cache.js';
 const GUEST_NODE = '/usr/bin/node';
 const MODULES_FILE = '/etc/kata-vm/modules';
 const AGENT_PID_FILE = '/run/kata-agent.pid';
@@ -95,8 +92,6 @@ export async function planImage(input: LayoutInput): Promise<ImagePlan> {
       agentMain: path.join(GUEST_AGENT_DIR, 'dist/src/cli/agent.js'),
       probeMain: path.join(GUEST_AGENT_DIR, 'dist/src/host/guest-probe.js'),
       nodeFlags: input.nodeFlags,
-      compileCacheHook: path.join(GUEST_AGENT_DIR, COMPILE_CACHE_HOOK),
-      compileCacheDir: GUEST_COMPILE_CACHE_DIR,
       agentIsInit: input.agentIsInit,
       agentPidFile: AGENT_PID_FILE,
     }),
