@@ -4,6 +4,7 @@ import type { AgentConfig } from './config/options';
 import { createDeviceSubsystem } from './devices';
 import { createGuestOperations } from './guest';
 import { autoOnlineMemory } from './guest/cpu-mem';
+import type { ClockSetter } from './guest/clock';
 import { createStorageManager } from './storage';
 import { guestHandlers } from './rpc/handlers/guest';
 import type { AgentLogging } from './logging/logger';
@@ -35,6 +36,8 @@ export interface RunningAgent {
 export interface StartOptions {
   /** Receives spans instead of the configured trace endpoint. */
   spanExporter?: () => SpanExporter;
+  /** The clock SetGuestDateTime sets instead of the system clock. */
+  clock?: ClockSetter;
 }
 
 export async function startAgent(
@@ -58,6 +61,7 @@ export async function startAgent(
   const storage = createStorageManager(config, devices.locator, log);
   const memoryOnline = autoOnlineMemory(devices.registry, devices.paths, log);
   const guest = createGuestOperations(config, log, {
+    clock: options.clock,
     capabilities: {
       deviceHandlers: () => devices.manager.handlerNames(),
       storageDrivers: () => storage.driverNames(),

@@ -2,8 +2,9 @@
 // hostile requests: its own PID, mount, UTS, IPC and network namespaces; every
 // mount read-only except its scratch directory and a private /run; no
 // CAP_SYS_TIME, CAP_SYS_BOOT or CAP_SYS_MODULE (so no request can set the
-// clock, reboot or load modules, whatever handlers exist). Everything it
-// starts dies with its PID namespace.
+// clock, reboot or load modules, whatever handlers exist; SetGuestDateTime
+// also gets a clock that only logs). Everything it starts dies with its PID
+// namespace.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
