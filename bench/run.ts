@@ -32,7 +32,7 @@ const GROUPS: CaseGroup[] = [
     ],
   },
   {
-    ids: ['startup', 'rss-idle', 'rss-rpcs'],
+    ids: ['startup', 'rss-idle', 'rss-rpcs', 'rss-rpcs-small-heap'],
     run: (ctx) => startupAndMemory({ rounds: ctx.rounds, rpcs: 10_000, settleMs: 1000 }),
   },
 ];

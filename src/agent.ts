@@ -4,6 +4,7 @@ import type { AgentConfig } from './config/options';
 import { createDeviceSubsystem } from './devices';
 import { createGuestOperations } from './guest';
 import { autoOnlineMemory } from './guest/cpu-mem';
+import type { ClockSetter } from './guest/clock';
 import { createStorageManager } from './storage';
 import { guestHandlers } from './rpc/handlers/guest';
 import type { AgentLogging } from './logging/logger';
@@ -38,6 +39,8 @@ export interface RunningAgent {
 export interface StartOptions extends ContainerModules {
   /** Receives spans instead of the configured trace endpoint. */
   spanExporter?: () => SpanExporter;
+  /** The clock SetGuestDateTime sets instead of the system clock. */
+  clock?: ClockSetter;
 }
 
 export async function startAgent(
@@ -65,6 +68,7 @@ export async function startAgent(
     devices: options.devices ?? devices.manager,
   });
   const guest = createGuestOperations(config, log, {
+    clock: options.clock,
     capabilities: {
       deviceHandlers: () => devices.manager.handlerNames(),
       storageDrivers: () => storage.driverNames(),

@@ -30,42 +30,64 @@ async function load(clients: AgentClient[], count: number): Promise<void> {
   await Promise.all(Array.from({ length: 16 }, (_, i) => worker(clients[i % clients.length])));
 }
 
+interface AgentMemory {
+  startupMs: number;
+  idle: number;
+  anonIdle: number;
+  loaded: number;
+  anonLoaded: number;
+}
+
+async function measureAgent(options: StartupMemoryOptions, nodeArgs: string[]): Promise<AgentMemory> {
+  const agent = await spawnAgent({ nodeArgs });
+  try {
+    const clients = [await agent.client(), await agent.client()];
+    await sleep(options.settleMs);
+    const idle = memoryKb(agent.pid);
+    await load(clients, options.rpcs);
+    await sleep(options.settleMs);
+    const loaded = memoryKb(agent.pid);
+    return {
+      startupMs: agent.startupUs / 1000,
+      idle: mb(idle.rss),
+      anonIdle: mb(idle.anon),
+      loaded: mb(loaded.rss),
+      anonLoaded: mb(loaded.anon),
+    };
+  } finally {
+    await agent.stop();
+  }
+}
+
+/** A young generation capped at 1 MiB: V8 otherwise grows it to 2 × 16 MiB under load. */
+export const SMALL_HEAP_FLAGS = ['--max-semi-space-size=1'];
+
 export async function startupAndMemory(options: StartupMemoryOptions): Promise<BenchCase[]> {
-  const startAgent: number[] = [];
   const startNode: number[] = [];
-  const idle: number[] = [];
   const idleNode: number[] = [];
-  const loaded: number[] = [];
-  const anonIdle: number[] = [];
-  const anonLoaded: number[] = [];
+  const plain: AgentMemory[] = [];
+  const small: AgentMemory[] = [];
   for (let round = 0; round < options.rounds; round++) {
     const bare = await spawnBareNode();
-    startNode.push(bare.startupUs / 1000);
-    const agent = await spawnAgent();
-    startAgent.push(agent.startupUs / 1000);
     try {
-      const clients = [await agent.client(), await agent.client()];
-      await sleep(options.settleMs);
-      idle.push(mb(memoryKb(agent.pid).rss));
-      anonIdle.push(mb(memoryKb(agent.pid).anon));
+      startNode.push(bare.startupUs / 1000);
+      plain.push(await measureAgent(options, []));
+      small.push(await measureAgent(options, SMALL_HEAP_FLAGS));
       idleNode.push(mb(memoryKb(bare.pid).rss));
-      await load(clients, options.rpcs);
-      await sleep(options.settleMs);
-      loaded.push(mb(memoryKb(agent.pid).rss));
-      anonLoaded.push(mb(memoryKb(agent.pid).anon));
     } finally {
-      await agent.stop();
       await bare.stop();
     }
   }
   const median = (v: number[]): string => [...v].sort((a, b) => a - b)[v.length >> 1].toFixed(1);
+  const pick = (list: AgentMemory[], key: keyof AgentMemory): number[] => list.map((m) => m[key]);
+  const flags = SMALL_HEAP_FLAGS.join(' ');
   return [
     {
       id: 'startup',
       title: 'start to first answered RPC',
       unit: 'ms',
       better: 'lower',
-      subject: { name: 'agent', samples: startAgent },
+      subject: { name: 'agent', samples: pick(plain, 'startupMs') },
       floor: { name: 'bare node -e, first output', samples: startNode },
       notes: [
         'spawn of `node dist/src/cli/agent.js --listen unix://… --cmdline <empty>`, polling Health.Check',
@@ -76,11 +98,11 @@ export async function startupAndMemory(options: StartupMemoryOptions): Promise<B
       title: 'RSS idle',
       unit: 'MiB',
       better: 'lower',
-      subject: { name: 'agent', samples: idle },
+      subject: { name: 'agent', samples: pick(plain, 'idle') },
       floor: { name: 'bare node -e', samples: idleNode },
       targets: [{ of: 'value', op: '<=', limit: 35, text: '≤ 35 MB' }],
       notes: [
-        `anonymous memory (heap, stacks) ${median(anonIdle)} MiB of it; the rest is the node binary's file pages`,
+        `anonymous memory (heap, stacks) ${median(pick(plain, 'anonIdle'))} MiB of it; the rest is file pages, mostly of the node binary`,
       ],
     },
     {
@@ -88,10 +110,22 @@ export async function startupAndMemory(options: StartupMemoryOptions): Promise<B
       title: `RSS after ${options.rpcs.toLocaleString('en')} RPCs`,
       unit: 'MiB',
       better: 'lower',
-      subject: { name: 'agent', samples: loaded },
-      floor: { name: 'agent idle', samples: idle },
+      subject: { name: 'agent', samples: pick(plain, 'loaded') },
+      floor: { name: 'agent idle', samples: pick(plain, 'idle') },
       targets: [{ of: 'ratio', op: '<=', limit: 1.1, text: '≤ +10% over idle' }],
-      notes: [`anonymous memory ${median(anonLoaded)} MiB after the load`],
+      notes: [`anonymous memory ${median(pick(plain, 'anonLoaded'))} MiB after the load`],
+    },
+    {
+      id: 'rss-rpcs-small-heap',
+      title: `RSS after ${options.rpcs.toLocaleString('en')} RPCs, ${flags}`,
+      unit: 'MiB',
+      better: 'lower',
+      subject: { name: 'agent', samples: pick(small, 'loaded') },
+      floor: { name: 'agent idle', samples: pick(small, 'idle') },
+      targets: [{ of: 'ratio', op: '<=', limit: 1.1, text: '≤ +10% over idle' }],
+      notes: [
+        `idle ${median(pick(small, 'idle'))} MiB; anonymous memory ${median(pick(small, 'anonIdle'))} → ${median(pick(small, 'anonLoaded'))} MiB`,
+      ],
     },
   ];
 }

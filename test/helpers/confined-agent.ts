@@ -2,8 +2,9 @@
 // hostile requests: its own PID, mount, UTS, IPC and network namespaces; every
 // mount read-only except its scratch directory and a private /run; no
 // CAP_SYS_TIME, CAP_SYS_BOOT or CAP_SYS_MODULE (so no request can set the
-// clock, reboot or load modules, whatever handlers exist). Everything it
-// starts dies with its PID namespace.
+// clock, reboot or load modules, whatever handlers exist; SetGuestDateTime
+// also gets a clock that only logs). Everything it starts dies with its PID
+// namespace.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,6 +17,8 @@ import type { LogLevel } from '../../src/logging/logger';
 import { childPids } from './procfs';
 
 const DROPPED_CAPS = '-sys_time,-sys_boot,-sys_module,-wake_alarm';
+/** Hardware address of the veth link "fuzz0" inside the confined network namespace. */
+export const CONFINED_MAC = '02:00:00:00:00:01';
 
 // Runs as PID 1 of the new PID namespace (inside the new mount namespace).
 const CONFINE_SCRIPT = `
@@ -26,6 +29,8 @@ for t in $(findmnt -rno TARGET); do
   case "$t" in "$DIR"|"$DIR"/*|/run|/run/*) continue ;; esac
   mount -o remount,bind,ro "$t" 2>/dev/null || true
 done
+# A link for network requests to find (hwAddr ${CONFINED_MAC}); its namespace is ours alone.
+ip link add fuzz0 address ${CONFINED_MAC} type veth peer name fuzz1 2>/dev/null || true
 set +e
 setpriv --bounding-set ${DROPPED_CAPS} -- "$@"
 `;

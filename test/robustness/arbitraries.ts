@@ -4,6 +4,7 @@
 // both sane and hostile, boundary numbers, and arbitrary text.
 import fc from 'fast-check';
 import type { MessageCodec } from '../../src/client/methods';
+import { CONFINED_MAC } from '../helpers/confined-agent';
 import type { FieldSchema, ProtoSchema, ScalarType } from './proto-schema';
 
 /** Ids shared by every generated request, so that a create meets a later start or read. */
@@ -55,8 +56,61 @@ const textArb = fc.oneof(
   { arbitrary: pathArb, weight: 1 },
 );
 
+const macArb = fc.oneof(
+  {
+    arbitrary: fc.constantFrom(
+      CONFINED_MAC,
+      '00:00:00:00:00:00',
+      'ff:ff:ff:ff:ff:ff',
+      '',
+      'zz:zz',
+      '02:00:00:00:00:01:02',
+    ),
+    weight: 3,
+  },
+  {
+    arbitrary: fc
+      .array(fc.integer({ min: 0, max: 255 }), { minLength: 6, maxLength: 6 })
+      .map((b) => b.map((x) => x.toString(16).padStart(2, '0')).join(':')),
+    weight: 1,
+  },
+);
+
+const ipArb = fc.oneof(
+  { arbitrary: fc.ipV4(), weight: 2 },
+  { arbitrary: fc.ipV6(), weight: 1 },
+  {
+    arbitrary: fc.constantFrom(
+      '10.0.0.1',
+      '10.0.0.0/24',
+      '127.0.0.1',
+      '::1',
+      'fe80::1/64',
+      '0.0.0.0/0',
+      '1.2.3.4/33',
+      '256.1.1.1',
+      '',
+    ),
+    weight: 2,
+  },
+);
+
+const NETWORK_FIELDS: [RegExp, fc.Arbitrary<string>][] = [
+  [/^(hwAddr|lladdr)$/, macArb],
+  [/^(address|gateway|dest)$/, fc.oneof({ arbitrary: ipArb, weight: 4 }, { arbitrary: textArb, weight: 1 })],
+  [/^mask$/, fc.constantFrom('0', '8', '24', '32', '64', '128', '129', '-1', 'abc', '')],
+  [
+    /^(device|name)$/,
+    fc.oneof(
+      { arbitrary: fc.constantFrom('fuzz0', 'fuzz1', 'lo', 'eth0', '', 'x'.repeat(20)), weight: 3 },
+      { arbitrary: textArb, weight: 1 },
+    ),
+  ],
+];
+
 function stringFor(fieldName: string): fc.Arbitrary<string> {
   if (/(^|_)id$|Id$|^id$|ID$/.test(fieldName)) return idArb;
+  for (const [pattern, arb] of NETWORK_FIELDS) if (pattern.test(fieldName)) return arb;
   if (/path|dest|source|mount|root|file|dir|cwd|device|Path|Dest|Source|Root|Cwd/.test(fieldName)) {
     return fc.oneof({ arbitrary: pathArb, weight: 3 }, { arbitrary: textArb, weight: 1 });
   }
