@@ -11,7 +11,8 @@
         "native/process.c",
         "native/system.c",
         "native/constants.c",
-        "native/eventfd.c"
+        "native/eventfd.c",
+        "native/spawn.c"
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags_c": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter"]

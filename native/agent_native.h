@@ -65,5 +65,6 @@ bool agent_register_process(napi_env env, napi_value exports);
 bool agent_register_system(napi_env env, napi_value exports);
 bool agent_register_constants(napi_env env, napi_value exports);
 bool agent_register_eventfd(napi_env env, napi_value exports);
+bool agent_register_spawn(napi_env env, napi_value exports);
 
 #endif

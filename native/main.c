@@ -6,7 +6,7 @@ static napi_value init(napi_env env, napi_value exports) {
   if (!agent_register_sockets(env, exports) || !agent_register_fds(env, exports) ||
       !agent_register_poll(env, exports) || !agent_register_process(env, exports) ||
       !agent_register_system(env, exports) || !agent_register_constants(env, exports) ||
-      !agent_register_eventfd(env, exports))
+      !agent_register_eventfd(env, exports) || !agent_register_spawn(env, exports))
     return NULL;
   return exports;
 }

@@ -89,6 +89,18 @@ export interface NativeBinding {
   openPty(): { master: number; slaveName: string };
 
   // --- processes ---
+  /**
+   * posix_spawn(p) of `file` (looked up in PATH without a '/') with `argv` and `env`
+   * ("K=V"); `stdio` fds become 0, 1, 2 (-1: /dev/null). Signal mask empty, dispositions
+   * default except SIGPIPE with `keepSigpipeIgnored`. Returns the pid; the caller reaps it.
+   */
+  spawn(
+    file: string,
+    argv: string[],
+    env: string[],
+    stdio: [number, number, number],
+    keepSigpipeIgnored: boolean,
+  ): number;
   setChildSubreaper(on: boolean): void;
   setDumpable(on: boolean): void;
   getDumpable(): boolean;

@@ -7,6 +7,8 @@ import { spawn, type StdioOptions } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import type { OciRuntimeName } from '../config/options';
+import { constants as osConstants } from 'node:os';
+import { runChild, type ChildResult, type ExitWatcher, type StdioSpec } from '../process/spawn';
 
 export interface RuntimeInvocation {
   /** What the child's fds 0, 1 and 2 are: our pipe ends, or "ignore". */
@@ -62,6 +64,11 @@ export interface OciRuntimeOptions {
   stateRoot: string;
   /** Extra environment for every call. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * The agent's reaper: calls are then started with posix_spawn and reaped by it,
+   * instead of forking the agent through child_process.
+   */
+  watcher?: ExitWatcher;
 }
 
 export class OciRuntime {
@@ -69,8 +76,10 @@ export class OciRuntime {
   readonly stateRoot: string;
   private readonly binary: string;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly watcher: ExitWatcher | undefined;
 
   constructor(options: OciRuntimeOptions) {
+    this.watcher = options.watcher;
     this.name = options.name;
     this.binary = options.binary ?? options.name;
     this.stateRoot = options.stateRoot;
@@ -124,36 +133,58 @@ export class OciRuntime {
   }
 
   /** Runs one runtime command; resolves with its stdout, rejects with a RuntimeError. */
-  run(args: string[], inv: RuntimeInvocation = {}): Promise<string> {
+  async run(args: string[], inv: RuntimeInvocation = {}): Promise<string> {
     const global = ['--root', this.stateRoot];
     if (inv.logFile) global.push('--log', inv.logFile, '--log-format', 'json');
-    const stdio: StdioOptions = inv.stdio ? [...inv.stdio] : ['ignore', 'pipe', 'pipe'];
+    const stdio: [StdioSpec, StdioSpec, StdioSpec] = inv.stdio ? [...inv.stdio] : ['ignore', 'pipe', 'pipe'];
     if (!inv.stdio && inv.logFile) stdio[2] = 'ignore';
     const command = `${this.name} ${args[0]}`;
+    let result: ChildResult;
+    try {
+      result = await this.launch([...global, ...args], stdio, inv.ignoreSigpipe ?? false);
+    } catch (err) {
+      throw new RuntimeError(command, null, (err as Error).message);
+    }
+    if (result.code === 0) return result.stdout;
+    const status = result.signal ? `killed by signal ${result.signal}` : `exit status ${result.code}`;
+    const detail = await runtimeMessage(inv.logFile, result.stderr.trim());
+    throw new RuntimeError(command, result.code, detail || status);
+  }
+
+  private launch(
+    argv: string[],
+    stdio: [StdioSpec, StdioSpec, StdioSpec],
+    ignoreSigpipe: boolean,
+  ): Promise<ChildResult> {
+    if (this.watcher) {
+      return runChild(this.watcher, this.binary, argv, {
+        env: this.env,
+        stdio,
+        keepSigpipeIgnored: ignoreSigpipe,
+      });
+    }
+    // Without the reaper: child_process, with a shell to keep SIGPIPE ignored if asked.
     return new Promise((resolve, reject) => {
-      const argv = [...global, ...args];
-      const child = inv.ignoreSigpipe
+      const nodeStdio = stdio.map((s) => s) as StdioOptions;
+      const child = ignoreSigpipe
         ? spawn('/bin/sh', ['-c', 'trap "" PIPE; exec "$0" "$@"', this.binary, ...argv], {
-            stdio,
+            stdio: nodeStdio,
             env: this.env,
           })
-        : spawn(this.binary, argv, { stdio, env: this.env });
+        : spawn(this.binary, argv, { stdio: nodeStdio, env: this.env });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout?.on('data', (b: Buffer) => out.push(b));
       child.stderr?.on('data', (b: Buffer) => err.push(b));
-      child.once('error', (e) => reject(new RuntimeError(command, null, e.message)));
-      child.once('close', (code, signal) => {
-        if (code === 0) {
-          resolve(Buffer.concat(out).toString());
-          return;
-        }
-        const stderr = Buffer.concat(err).toString().trim();
-        const status = signal ? `killed by ${signal}` : `exit status ${code}`;
-        void runtimeMessage(inv.logFile, stderr).then((detail) =>
-          reject(new RuntimeError(command, code, detail || status)),
-        );
-      });
+      child.once('error', reject);
+      child.once('close', (code, signal) =>
+        resolve({
+          code,
+          signal: signal ? osConstants.signals[signal] : null,
+          stdout: Buffer.concat(out).toString(),
+          stderr: Buffer.concat(err).toString(),
+        }),
+      );
     });
   }
 }

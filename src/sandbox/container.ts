@@ -249,18 +249,28 @@ export class Container {
         for (const p of live) p.signal(SIGKILL);
         await waitAll(live, timeoutSec);
       }
-      await this.destroy();
+      await this.destroy(true);
       this.removed = true;
     });
   }
 
   /** Releases everything (also used when DestroySandbox gives up waiting); returns nothing, throws the first failure. */
-  async destroy(): Promise<void> {
+  async destroy(background = false): Promise<void> {
     this.oomWatch?.stop();
     this.oomWatch = undefined;
     for (const p of this.processes.values()) p.io.destroy();
     const errors: string[] = [];
     // Each step is done once, so a failed removal can be retried.
+    if (!this.done.has('runtime') && background && !this.hasHooks) {
+      // Poststop hooks run at delete and must be done before the answer; without
+      // them the deletion concerns nobody but a later container of the same id.
+      this.done.add('runtime');
+      const { runtime } = this.ctx;
+      this.ctx.deletions.add(this.id, async () => {
+        await runtime.delete(this.id, true);
+        await rm(this.bundle, { recursive: true, force: true });
+      });
+    }
     if (!this.done.has('runtime')) {
       try {
         await this.ctx.runtime.delete(this.id, true, this.hasHooks);
@@ -277,7 +287,7 @@ export class Container {
         errors.push(`release storages: ${(err as Error).message}`);
       }
     }
-    await rm(this.bundle, { recursive: true, force: true });
+    if (!background) await rm(this.bundle, { recursive: true, force: true });
     if (errors.length) throw unknown(errors.join('; '));
   }
 

@@ -11,6 +11,7 @@ import { prepareStdio } from '../process/stdio';
 import { internal, unknown } from '../rpc/errors';
 import { RuntimeError, type OciRuntime } from '../runtime/oci-runtime';
 import type { StorageManager } from '../storage/types';
+import type { PendingDeletions } from './deletions';
 import type { GuestPaths } from './paths';
 
 export interface RuntimeContext {
@@ -20,6 +21,8 @@ export interface RuntimeContext {
   oom: OomQueue;
   paths: GuestPaths;
   storage: StorageManager;
+  /** Runtime deletions still running after their RemoveContainer answered. */
+  deletions: PendingDeletions;
   /** F_SETPIPE_SZ for stdout/stderr pipes, 0 = kernel default. */
   pipeSize: number;
   sysRoot: string;

@@ -104,6 +104,7 @@ export class Sandbox {
           ),
         ),
       );
+      await this.o.ctx.deletions.all();
       errors.push(...(this.dns?.release() ?? []));
       try {
         await this.o.ctx.storage.releaseAll(this.storages);
@@ -155,6 +156,8 @@ export class Sandbox {
       throw alreadyExists(`Container ${id} already exists, impossible to create`);
     this.creating.add(id);
     try {
+      // A removed container of the same id may still be deleting its runtime state.
+      await this.o.ctx.deletions.wait(id);
       const pidNs = this.pidNamespaceFor(req);
       const container = await createContainer(
         this.o.ctx,

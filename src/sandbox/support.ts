@@ -12,9 +12,11 @@ import { containerHandlers } from '../rpc/handlers/containers';
 import { processHandlers } from '../rpc/handlers/processes';
 import { invalidArgument } from '../rpc/errors';
 import type { AgentHandlers } from '../rpc/types';
+import { native } from '../native';
 import { exposeReadOnly } from '../runtime/binary';
 import { OciRuntime } from '../runtime/oci-runtime';
 import type { StorageManager } from '../storage/types';
+import { PendingDeletions } from './deletions';
 import { GuestPaths } from './paths';
 import { Sandbox } from './sandbox';
 
@@ -47,6 +49,7 @@ export function containerSupport(
     stateRoot: paths.runtimeState(config.ociRuntime),
     binary: exposed?.path,
     env: exposed?.env,
+    watcher: typeof native().spawn === 'function' ? reaper : undefined,
   });
   const oom = new OomQueue(log);
   const sandbox = new Sandbox({
@@ -57,6 +60,7 @@ export function containerSupport(
       oom,
       paths,
       storage: modules.storage ?? noStorage,
+      deletions: new PendingDeletions(log),
       pipeSize: config.containerPipeSize,
       sysRoot: config.sysRoot,
       noPivot: !config.guestRoot && rootIsInitramfs(),

@@ -6,6 +6,7 @@ import {
   RUNTIMES,
   cgroupDir,
   createContainer,
+  eventually,
   exec,
   expectCode,
   readAll,
@@ -193,7 +194,8 @@ for (const runtime of RUNTIMES) {
         /invalid format option/,
       );
       await h.c.agent.removeContainer({ container_id: 'res', timeout: 0 });
-      assert.equal(existsSync(memory), false, 'cgroup removed');
+      // The runtime deletes the cgroup once RemoveContainer has answered.
+      await eventually('the cgroup removed', () => !existsSync(memory));
     });
 
     test('RemoveContainer kills a process that ignores SIGTERM, and everything goes', async () => {
@@ -213,8 +215,11 @@ for (const runtime of RUNTIMES) {
       await h.c.agent.removeContainer({ container_id: 'stubborn', timeout: 10 });
       assert.ok(Date.now() - started < 5000, 'removal did not wait for a timeout');
       for (const pid of pids) assert.equal(existsSync(`/proc/${pid}`), false, `pid ${pid} gone`);
-      assert.equal(existsSync(cgroupDir(h, 'memory', 'stubborn')), false);
-      assert.equal(existsSync(h.guest(`/run/kata-agent/runtime/${runtime}/stubborn`)), false);
+      await eventually('the cgroup removed', () => !existsSync(cgroupDir(h, 'memory', 'stubborn')));
+      await eventually(
+        'the runtime state removed',
+        () => !existsSync(h.guest(`/run/kata-agent/runtime/${runtime}/stubborn`)),
+      );
       await expectCode(
         h.c.agent.waitProcess({ container_id: 'stubborn', exec_id: 'stubborn' }),
         status.NOT_FOUND,

@@ -1,11 +1,11 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { setTimeout as delay } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
 import { native } from '../../src/native';
 import {
   createContainer,
+  eventually,
   exec,
   expectCode,
   readAll,
@@ -31,15 +31,6 @@ function zombies(): number[] {
     if (state === 'Z' && Number(ppid) === process.pid) out.push(Number(entry));
   }
   return out;
-}
-
-/** Polls a condition the agent gives no event for (reaping), with a deadline. */
-async function eventually(what: string, check: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await delay(20);
-  }
 }
 
 describe('processes (crun)', () => {
