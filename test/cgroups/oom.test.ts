@@ -50,12 +50,15 @@ test('without eventfd the oom_kill counter is polled; kills before the watch do 
     },
     10,
   );
+  // The poll timer does not hold the event loop open (by design): this one does, for the test.
+  const keepAlive = setInterval(() => undefined, 1000);
   try {
     const seen = new Promise<void>((r) => (wake = r));
     writeFileSync(file, 'oom_kill_disable 0\nunder_oom 0\noom_kill 3\n');
     await seen;
     assert.equal(fired, 1);
   } finally {
+    clearInterval(keepAlive);
     watch.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -68,7 +68,7 @@ test('a scrape after some RPCs counts them by method and status code', async () 
     for (let i = 0; i < 2; i++)
       await assert.rejects(
         c.agent.startContainer({ container_id: 'c1' }),
-        (e: RpcError) => e.code === status.UNIMPLEMENTED,
+        (e: RpcError) => e.code === status.FAILED_PRECONDITION,
       );
     await assert.rejects(c.agent.stopTracing({}), (e: RpcError) => e.code === status.FAILED_PRECONDITION);
     await assert.rejects(
@@ -82,7 +82,7 @@ test('a scrape after some RPCs counts them by method and status code', async () 
       value(m, 'kata_agent_rpc_requests_total', { method, code });
     assert.equal(calls('Check', 'OK'), 3);
     assert.equal(calls('Version', 'OK'), 1);
-    assert.equal(calls('StartContainer', 'UNIMPLEMENTED'), 2);
+    assert.equal(calls('StartContainer', 'FAILED_PRECONDITION'), 2);
     assert.equal(calls('StopTracing', 'FAILED_PRECONDITION'), 1);
     assert.equal(calls('UpdateInterface', 'INVALID_ARGUMENT'), 1);
     assert.equal(calls('ListInterfaces', 'OK'), 1);
@@ -95,7 +95,10 @@ test('a scrape after some RPCs counts them by method and status code', async () 
     assert.equal(value(m, 'kata_agent_rpc_duration_seconds_bucket', { ...histogram, le: '+Inf' }), 3);
     assert.ok(value(m, 'kata_agent_rpc_duration_seconds_sum', histogram)! > 0);
     assert.equal(
-      value(m, 'kata_agent_rpc_duration_seconds_count', { method: 'StartContainer', code: 'UNIMPLEMENTED' }),
+      value(m, 'kata_agent_rpc_duration_seconds_count', {
+        method: 'StartContainer',
+        code: 'FAILED_PRECONDITION',
+      }),
       2,
     );
 

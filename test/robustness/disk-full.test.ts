@@ -57,9 +57,11 @@ function freeBytes(): number {
   return s.bavail * s.bsize;
 }
 
+/** Files CopyFile could have left; the agent's own run/kata-agent (its runtime binary) is not one. */
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => !e.isDirectory())
+    .filter((e) => !path.relative(run, e.parentPath ?? e.path).startsWith('kata-agent'))
     .map((e) => path.relative(run, path.join(e.parentPath ?? e.path, e.name)));
 }
 

@@ -19,14 +19,14 @@ test('agent.trace: a root span, and one child span per RPC with its ids and outc
     const c = await t.client();
     await c.health.check({ service: '' });
     await c.health.version({ service: '' });
-    // No module serves these yet: the spans must still carry the ids and the failure.
+    // Without a sandbox these fail: the spans must still carry the ids and the failure.
     await assert.rejects(
       c.agent.signalProcess({ container_id: 'c1', exec_id: 'e1', signal: 9 }),
-      (e: RpcError) => e.code === status.UNIMPLEMENTED,
+      (e: RpcError) => e.code === status.FAILED_PRECONDITION,
     );
     await assert.rejects(
       c.agent.readStdout({ container_id: 'c1', exec_id: '', len: 10 }),
-      (e: RpcError) => e.code === status.UNIMPLEMENTED,
+      (e: RpcError) => e.code === status.INVALID_ARGUMENT || e.code === status.FAILED_PRECONDITION,
     );
     // Served by the network module: one that works, one that refuses its request.
     await c.agent.listInterfaces({});
@@ -56,9 +56,9 @@ test('agent.trace: a root span, and one child span per RPC with its ids and outc
   assert.ok(isChildOf(signal, root));
   assert.equal(signal.attributes.container_id, 'c1');
   assert.equal(signal.attributes.exec_id, 'e1');
-  assert.equal(signal.attributes['rpc.grpc.status_code'], status.UNIMPLEMENTED);
+  assert.equal(signal.attributes['rpc.grpc.status_code'], status.FAILED_PRECONDITION);
   assert.equal(signal.status.code, SpanStatusCode.ERROR);
-  assert.match(signal.status.message ?? '', /SignalProcess is not implemented/);
+  assert.match(signal.status.message ?? '', /Sandbox not started/);
   assert.equal(signal.attributes['api-category'], undefined);
 
   const list = spans.one('/grpc.AgentService/ListInterfaces');
