@@ -24,12 +24,11 @@ import { launchProcess, writeJson, type RuntimeContext } from './runtime-context
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'stopped';
 
 const SIGKILL = 9;
-const FREEZE_TIMEOUT_MS = 5000;
 const SIGTERM = 15;
+const FREEZE_TIMEOUT_MS = 5000;
 
 export class Container {
   readonly processes = new Map<string, ContainerProcess>();
-  private readonly pendingExecs = new Set<string>();
   private readonly lock = new Mutex();
   private started = false;
   private paused = false;
@@ -109,32 +108,28 @@ export class Container {
   exec(execId: string, proc: Process): Promise<void> {
     return this.locked(async () => {
       if (this.status === 'stopped') throw failedPrecondition(`Cannot exec in stopped container ${this.id}`);
-      if (this.processes.has(execId) || this.pendingExecs.has(execId))
+      // Execs are ordered by the lock, so the id cannot be taken while this one starts.
+      if (this.processes.has(execId))
         throw alreadyExists(`Process ${execId} already exists in container ${this.id}`);
-      this.pendingExecs.add(execId);
-      try {
-        const spec = execProcessSpec(this.spec.process, proc, this.rootfs);
-        const base = path.join(this.bundle, `exec-${execId}`);
-        const files = { pidFile: `${base}.pid`, logFile: `${base}.log`, processFile: `${base}.json` };
-        writeJson(files.processFile, spec);
-        const p = await launchProcess(this.ctx, execId, spec.terminal === true, false, files, (stdio) =>
-          this.ctx.runtime.exec({
-            id: this.id,
-            processFile: files.processFile,
-            pidFile: files.pidFile,
-            consoleSocket: stdio.consoleSocket,
-            stdio: stdio.childFds,
-            logFile: files.logFile,
-          }),
-        );
-        p.markRunning();
-        p.onReleasable = () => {
-          if (this.processes.get(execId) === p) this.processes.delete(execId);
-        };
-        this.processes.set(execId, p);
-      } finally {
-        this.pendingExecs.delete(execId);
-      }
+      const spec = execProcessSpec(this.spec.process, proc, this.rootfs);
+      const base = path.join(this.bundle, `exec-${execId}`);
+      const files = { pidFile: `${base}.pid`, logFile: `${base}.log`, processFile: `${base}.json` };
+      writeJson(files.processFile, spec);
+      const p = await launchProcess(this.ctx, execId, spec.terminal === true, false, files, (stdio) =>
+        this.ctx.runtime.exec({
+          id: this.id,
+          processFile: files.processFile,
+          pidFile: files.pidFile,
+          consoleSocket: stdio.consoleSocket,
+          stdio: stdio.childFds,
+          logFile: files.logFile,
+        }),
+      );
+      p.markRunning();
+      p.onReleasable = () => {
+        if (this.processes.get(execId) === p) this.processes.delete(execId);
+      };
+      this.processes.set(execId, p);
     });
   }
 
