@@ -67,16 +67,22 @@ function run(command: string, args: string[]): Promise<void> {
   });
 }
 
-async function measure(label: string, fn: (i: number) => Promise<void>): Promise<number[]> {
-  for (let i = 0; i < WARMUP; i++) await fn(-1 - i);
-  const times: number[] = [];
-  for (let i = 0; i < ITERATIONS; i++) {
-    const start = process.hrtime.bigint();
-    await fn(i);
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+/** Times `a` and `b` alternately (so load changes hit both alike); returns sorted samples. */
+async function measurePair(
+  label: string,
+  a: (i: number) => Promise<void>,
+  b: (i: number) => Promise<void>,
+): Promise<[number[], number[]]> {
+  const times: [number[], number[]] = [[], []];
+  for (let i = -WARMUP; i < ITERATIONS; i++) {
+    for (const [k, fn] of [a, b].entries()) {
+      const start = process.hrtime.bigint();
+      await fn(i + WARMUP);
+      if (i >= 0) times[k].push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
   }
   process.stderr.write(`measured ${label}\n`);
-  return times.sort((a, b) => a - b);
+  return [times[0].sort((x, y) => x - y), times[1].sort((x, y) => x - y)];
 }
 
 const quantile = (sorted: number[], q: number): number =>
@@ -126,32 +132,34 @@ async function main(): Promise<void> {
       await fn();
       phases[phase].push(Number(process.hrtime.bigint() - start) / 1e6);
     };
-    const agentLifecycle = await measure('agent lifecycle', async (i) => {
-      const id = `c${i + WARMUP}`;
-      await timed('create', () => create(id, ['true']));
-      await timed('start', () => api.startContainer({ container_id: id }));
-      await timed('wait', () => api.waitProcess({ container_id: id, exec_id: id }));
-      await timed('remove', () => api.removeContainer({ container_id: id, timeout: 0 }));
-    });
-    const bareLifecycle = await measure(`bare ${RUNTIME} run`, (i) =>
-      run(RUNTIME, ['--root', bareState, 'run', '--bundle', bareBundle, `bare${i + WARMUP}`]),
+    const [agentLifecycle, bareLifecycle] = await measurePair(
+      'lifecycle',
+      async (i) => {
+        const id = `c${i}`;
+        await timed('create', () => create(id, ['true']));
+        await timed('start', () => api.startContainer({ container_id: id }));
+        await timed('wait', () => api.waitProcess({ container_id: id, exec_id: id }));
+        await timed('remove', () => api.removeContainer({ container_id: id, timeout: 0 }));
+      },
+      (i) => run(RUNTIME, ['--root', bareState, 'run', '--bundle', bareBundle, `bare${i}`]),
     );
 
     await create('host', ['cat']);
     await api.startContainer({ container_id: 'host' });
-    const agentExec = await measure('agent exec', async (i) => {
-      const execId = `e${i + WARMUP}`;
-      await api.execProcess({
-        container_id: 'host',
-        exec_id: execId,
-        string_user: undefined,
-        process: processOf(['true']),
-      });
-      await api.waitProcess({ container_id: 'host', exec_id: execId });
-    });
     const stateRoot = path.join(guestRoot, 'run/kata-agent/runtime', RUNTIME);
-    const bareExec = await measure(`bare ${RUNTIME} exec`, () =>
-      run(RUNTIME, ['--root', stateRoot, 'exec', 'host', 'true']),
+    const [agentExec, bareExec] = await measurePair(
+      'exec',
+      async (i) => {
+        const execId = `e${i}`;
+        await api.execProcess({
+          container_id: 'host',
+          exec_id: execId,
+          string_user: undefined,
+          process: processOf(['true']),
+        });
+        await api.waitProcess({ container_id: 'host', exec_id: execId });
+      },
+      () => run(RUNTIME, ['--root', stateRoot, 'exec', 'host', 'true']),
     );
     await api.removeContainer({ container_id: 'host', timeout: 0 });
 

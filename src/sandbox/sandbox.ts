@@ -139,14 +139,25 @@ export class Sandbox {
     return c;
   }
 
+  /** Containers and their live processes, for the metrics gauges. */
+  get containerCount(): number {
+    return this.containers.size;
+  }
+
+  get processCount(): number {
+    let n = 0;
+    for (const c of this.containers.values()) for (const p of c.processes.values()) if (!p.hasExited) n++;
+    return n;
+  }
+
   /** Cgroup paths of every container, for cpuset widening after CPU hotplug. */
   containerCgroupPaths(): string[] {
     return [...this.containers.values()].map((c) => c.cgroupsPath);
   }
 
-  /** Containers with their own cpuset keep it; the others follow the online CPUs. */
-  containerCpusets(): { cgroupsPath: string; cpuset: string | undefined }[] {
-    return [...this.containers.values()].map((c) => ({ cgroupsPath: c.cgroupsPath, cpuset: c.cpuset }));
+  /** For OnlineCPUMem: containers with their own cpuset keep it, the others get every online CPU. */
+  cpusetTargets(): { path: string; keepOwnCpuset: boolean }[] {
+    return [...this.containers.values()].map((c) => ({ path: c.cgroupsPath, keepOwnCpuset: !!c.cpuset }));
   }
 
   async createContainer(req: CreateContainerRequest): Promise<void> {

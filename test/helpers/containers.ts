@@ -38,6 +38,8 @@ export interface HarnessOptions {
   sandbox?: Partial<CreateSandboxRequest>;
   /** Skip CreateSandbox. */
   noSandbox?: boolean;
+  /** The agent's own storage drivers instead of the local/ephemeral test double. */
+  realStorage?: boolean;
   config?: Parameters<typeof startTestAgent>[0];
   /** Kernel command line of the agent ("agent.trace", ...). */
   cmdline?: string;
@@ -74,7 +76,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   const storage = new LocalStorage(guestRoot);
   const t = await startTestAgent({ ociRuntime: o.runtime, guestRoot, ...o.config }, o.cmdline ?? '', {
     ...o.start,
-    storage,
+    ...(o.realStorage ? {} : { storage }),
   });
   symlinkSync(busyboxRootfs(), path.join(t.config.guestRoot, 'rootfs'));
   const c = await t.client();
