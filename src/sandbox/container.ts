@@ -1,7 +1,7 @@
 // One container of the sandbox: its runtime state, init and exec'd processes,
 // storages and cgroup. Lifecycle operations are ordered by a per-container lock;
 // stdio, waits and signals take none, so they never wait behind a slow operation.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
@@ -93,8 +93,10 @@ export class Container {
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'cannot watch for OOM events');
       }
+      const runtimeExe = exeOf(this.init.pid);
       try {
         await this.ctx.runtime.start(this.id, this.hasHooks);
+        await untilExecuted(this.init.pid, runtimeExe);
       } catch (err) {
         this.oomWatch?.stop();
         this.oomWatch = undefined;
@@ -312,6 +314,28 @@ async function waitAll(processes: ContainerProcess[], timeoutSec: number): Promi
     await Promise.race([all, timeout]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+function exeOf(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `runtime start` may return while the init is still the runtime's own code (which
+ * catches signals); waits, briefly, until it has exec'd the container's program, so
+ * that signal decisions (SIGTERM → SIGKILL) look at the right process.
+ */
+async function untilExecuted(pid: number, runtimeExe: string | undefined): Promise<void> {
+  if (runtimeExe === undefined) return;
+  for (let i = 0; i < 200; i++) {
+    const now = exeOf(pid);
+    if (now === undefined || now !== runtimeExe) return;
+    await delay(5);
   }
 }
 
