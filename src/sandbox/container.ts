@@ -109,7 +109,11 @@ export class Container {
 
   exec(execId: string, proc: Process): Promise<void> {
     return this.locked(async () => {
-      if (this.status === 'stopped') throw failedPrecondition(`Cannot exec in stopped container ${this.id}`);
+      const status = this.status;
+      if (status === 'stopped') throw failedPrecondition(`Cannot exec in stopped container ${this.id}`);
+      // A frozen cgroup would freeze the new process before the runtime sees it start,
+      // and the call would hang (so would 1.x's): refuse instead.
+      if (status === 'paused') throw failedPrecondition(`Cannot exec in paused container ${this.id}`);
       // Execs are ordered by the lock, so the id cannot be taken while this one starts.
       if (this.processes.has(execId))
         throw alreadyExists(`Process ${execId} already exists in container ${this.id}`);
@@ -129,7 +133,9 @@ export class Container {
       );
       p.markRunning();
       p.onReleasable = () => {
-        if (this.processes.get(execId) === p) this.processes.delete(execId);
+        if (this.processes.get(execId) !== p) return;
+        this.processes.delete(execId);
+        p.io.destroy();
       };
       this.processes.set(execId, p);
     });

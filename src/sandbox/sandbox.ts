@@ -7,7 +7,8 @@ import type { CreateContainerRequest, CreateSandboxRequest } from '../generated/
 import type { DeviceManager } from '../devices/types';
 import type { Logger } from '../logging/logger';
 import { native } from '../native';
-import { alreadyExists, failedPrecondition, notFound, unknown } from '../rpc/errors';
+import { status } from '@grpc/grpc-js';
+import { AgentError, alreadyExists, failedPrecondition, notFound, unknown } from '../rpc/errors';
 import type { OciHooks } from '../runtime/oci-types';
 import type { MountedStorage } from '../storage/types';
 import type { Container } from './container';
@@ -100,7 +101,11 @@ export class Sandbox {
         all.map((c) =>
           c.remove(0).then(
             () => this.forget(c.id),
-            (err: Error) => errors.push(`container ${c.id}: ${err.message}`),
+            (err: Error) => {
+              // Removed meanwhile by a RemoveContainer: nothing left to do.
+              if (!(err instanceof AgentError && err.code === status.NOT_FOUND))
+                errors.push(`container ${c.id}: ${err.message}`);
+            },
           ),
         ),
       );
