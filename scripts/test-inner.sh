@@ -12,4 +12,4 @@ fi
 if mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then umount -l /sys/fs/cgroup/unified; fi
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(dist/test/)
-exec node --test --test-concurrency=1 "${targets[@]}"
+exec node --test --test-concurrency=1 --test-timeout=900000 "${targets[@]}"

@@ -4,6 +4,7 @@ import type { AgentConfig } from './config/options';
 import { createDeviceSubsystem } from './devices';
 import { createGuestOperations } from './guest';
 import { autoOnlineMemory } from './guest/cpu-mem';
+import type { ClockSetter } from './guest/clock';
 import { createStorageManager } from './storage';
 import { guestHandlers } from './rpc/handlers/guest';
 import type { AgentLogging } from './logging/logger';
@@ -12,15 +13,15 @@ import { healthHandlers } from './rpc/handlers/health';
 import { networkHandlers } from './rpc/handlers/network';
 import { NetworkService } from './network/service';
 import type { AgentHandlers } from './rpc/types';
-import { listenUnix, type Listener } from './transport/unix';
+import { openChannel } from './transport/channels';
+import { startGuestServices } from './guest/services';
+import type { Listener } from './transport/unix';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { AgentTracing } from './tracing/tracing';
 import { tracingHandlers } from './rpc/handlers/tracing';
 import { AgentGauges } from './metrics/gauges';
 import { startMetrics, type MetricsService } from './metrics/start';
-import { containerSupport } from './sandbox/support';
-import type { StorageManager } from './storage/types';
-import type { DeviceManager } from './devices/types';
+import { containerSupport, type ContainerModules } from './sandbox/support';
 
 export interface RunningAgent {
   server: AgentServer;
@@ -35,13 +36,11 @@ export interface RunningAgent {
 }
 
 /** What tests and embedders may plug in beyond the configuration. */
-export interface StartOptions {
+export interface StartOptions extends Partial<ContainerModules> {
   /** Receives spans instead of the configured trace endpoint. */
   spanExporter?: () => SpanExporter;
-  /** Storage drivers for containers and sandboxes instead of the guest's. */
-  storage?: StorageManager;
-  /** Device handlers for containers instead of the guest's. */
-  devices?: DeviceManager;
+  /** The clock SetGuestDateTime sets instead of the system clock. */
+  clock?: ClockSetter;
 }
 
 export async function startAgent(
@@ -68,15 +67,15 @@ export async function startAgent(
     storage: options.storage ?? storage,
     devices: options.devices ?? devices.manager,
   });
-  Object.assign(handlers, containers.handlers);
   const guest = createGuestOperations(config, log, {
+    clock: options.clock,
     capabilities: {
       deviceHandlers: () => devices.manager.handlerNames(),
       storageDrivers: () => storage.driverNames(),
     },
     containerCgroups: () => containers.sandbox.cpusetTargets(),
   });
-  Object.assign(handlers, guestHandlers(guest));
+  Object.assign(handlers, guestHandlers(guest), containers.handlers);
   gauges.register('containers', () => containers.sandbox.containerCount);
   gauges.register('processes', () => containers.sandbox.processCount);
   const server = new AgentServer({
@@ -85,13 +84,10 @@ export async function startAgent(
     log,
     observers: metrics ? [tracing.observer, metrics.observer] : [tracing.observer],
   });
+  const guestServices = await startGuestServices(config, logging);
   const listeners: Listener[] = [];
   for (const address of config.listen) {
-    if (address.startsWith('unix://')) {
-      listeners.push(await listenUnix(address.slice('unix://'.length), (c) => server.inject(c)));
-    } else {
-      throw new Error(`listen address ${JSON.stringify(address)} is not supported yet`);
-    }
+    listeners.push(await openChannel(address, { target: server, log, config }));
   }
   for (const l of listeners) log.info({ address: l.address }, 'listening');
   return {
@@ -103,6 +99,7 @@ export async function startAgent(
     async shutdown() {
       await Promise.all(listeners.map((l) => l.close()));
       await server.shutdown();
+      await guestServices.close();
       await network.close();
       await containers.shutdown();
       memoryOnline.stop();

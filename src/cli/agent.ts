@@ -2,12 +2,28 @@
 // kata-agent: the guest agent. In a VM it is started by the initrd (often as
 // PID 1) and configured by the kernel command line; flags serve development.
 import { parseFlags, USAGE } from '../config/flags';
-import { createLogger } from '../logging/logger';
+import { createLogger, type AgentLogging } from '../logging/logger';
 import { startAgent } from '../agent';
 import { AGENT_VERSION } from '../version';
+import {
+  allowCoreDumps,
+  finishPid1,
+  guardPid1,
+  isPid1,
+  mountBasics,
+  powerOff,
+  sysRootFromArgv,
+  type Pid1Guard,
+} from '../guest/init';
 
-async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2));
+const pid1 = isPid1();
+
+async function main(logging: AgentLogging, guard: Pid1Guard | undefined): Promise<void> {
+  const log = logging.logger;
+  const argv = process.argv.slice(2);
+  // As PID 1 even /proc is ours to mount, and the options come from /proc/cmdline.
+  if (pid1) mountBasics(sysRootFromArgv(argv), log);
+  const flags = parseFlags(argv);
   if (flags.showHelp) {
     process.stdout.write(USAGE + '\n');
     return;
@@ -16,11 +32,22 @@ async function main(): Promise<void> {
     process.stdout.write(`kata-agent version ${AGENT_VERSION}\n`);
     return;
   }
-  const logging = createLogger({ level: flags.config.logLevel });
-  const log = logging.logger;
+  log.level = flags.config.logLevel;
   for (const w of flags.warnings) log.warn(w);
+  if (pid1) {
+    await finishPid1({
+      root: flags.config.sysRoot,
+      unifiedCgroupHierarchy: flags.config.unifiedCgroupHierarchy,
+      log,
+    });
+  }
+  if (flags.config.devMode) allowCoreDumps(log);
   const agent = await startAgent(flags.config, logging);
-  log.info({ version: AGENT_VERSION }, 'agent started');
+  log.info({ version: AGENT_VERSION, pid1 }, 'agent started');
+  if (guard) {
+    guard.onShutdown(() => agent.shutdown());
+    return;
+  }
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -38,7 +65,15 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-main().catch((err: Error) => {
+// The level is known only once the options are read; until then, info.
+const logging = createLogger({ level: 'info' });
+const guard = pid1 ? guardPid1(logging.logger) : undefined;
+main(logging, guard).catch((err: Error) => {
+  if (pid1) {
+    logging.logger.fatal({ error: err.message }, 'agent failed');
+    powerOff(logging.logger, `start-up failed: ${err.message}`);
+    return;
+  }
   process.stderr.write(`kata-agent: ${err.message}\n`);
   process.exit(1);
 });

@@ -4,10 +4,10 @@
 // file, never to the container's stdio, and a failure surfaces with the runtime's
 // own message.
 import { spawn, type StdioOptions } from 'node:child_process';
-import { mkdirSync, readlinkSync } from 'node:fs';
+import { withSpan } from '../tracing/span-api';
+import { mkdirSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import type { OciRuntimeName } from '../config/options';
-import { which } from './binary';
 import { constants as osConstants } from 'node:os';
 import { runChild, type ChildResult, type ExitWatcher, type StdioSpec } from '../process/spawn';
 
@@ -78,7 +78,6 @@ export class OciRuntime {
   private readonly binary: string;
   private readonly env: NodeJS.ProcessEnv;
   private readonly watcher: ExitWatcher | undefined;
-  private readonly resolvedBinary: string | undefined;
 
   constructor(options: OciRuntimeOptions) {
     this.watcher = options.watcher;
@@ -86,22 +85,6 @@ export class OciRuntime {
     this.binary = options.binary ?? options.name;
     this.stateRoot = options.stateRoot;
     this.env = { ...process.env, ...options.env };
-    this.resolvedBinary = which(this.binary);
-  }
-
-  /**
-   * Whether `pid` still runs the runtime's own code: a container init between
-   * `start` and its exec of the container's program (from the binary, or the sealed
-   * copy the runtime makes of itself).
-   */
-  runsRuntimeImage(pid: number): boolean {
-    let exe: string;
-    try {
-      exe = readlinkSync(`/proc/${pid}/exe`);
-    } catch {
-      return false;
-    }
-    return exe === this.resolvedBinary || exe.startsWith('/memfd:');
   }
 
   async create(a: CreateArgs): Promise<void> {
@@ -159,7 +142,9 @@ export class OciRuntime {
     const command = `${this.name} ${args[0]}`;
     let result: ChildResult;
     try {
-      result = await this.launch([...global, ...args], stdio, inv.ignoreSigpipe ?? false);
+      result = await withSpan('runtime', { runtime: this.name, command: args[0] }, () =>
+        this.launch([...global, ...args], stdio, inv.ignoreSigpipe ?? false),
+      );
     } catch (err) {
       throw new RuntimeError(command, null, (err as Error).message);
     }

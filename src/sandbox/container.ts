@@ -1,7 +1,7 @@
 // One container of the sandbox: its runtime state, init and exec'd processes,
 // storages and cgroup. Lifecycle operations are ordered by a per-container lock;
 // stdio, waits and signals take none, so they never wait behind a slow operation.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
@@ -93,8 +93,10 @@ export class Container {
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'cannot watch for OOM events');
       }
+      const runtimeExe = exeOf(this.init.pid);
       try {
         await this.ctx.runtime.start(this.id, this.hasHooks);
+        await untilExecuted(this.init.pid, runtimeExe);
       } catch (err) {
         this.oomWatch?.stop();
         this.oomWatch = undefined;
@@ -147,11 +149,9 @@ export class Container {
     }
     const p = this.process(execId);
     if (this.status === 'stopped' && p.isInit) return;
-    if (p.isInit && signal === SIGTERM) {
-      // A PID namespace init ignores signals it has no handler for (1.x sent SIGKILL
-      // instead). Right after StartContainer the init may still be the runtime's code,
-      // whose handlers say nothing about the program's: it gets SIGKILL too.
-      if (this.ctx.runtime.runsRuntimeImage(p.pid) || !handlesSignal(p.pid, SIGTERM)) signal = SIGKILL;
+    if (p.isInit && signal === SIGTERM && !handlesSignal(p.pid, SIGTERM)) {
+      // A PID namespace init ignores signals it has no handler for (1.x sent SIGKILL).
+      signal = SIGKILL;
     }
     p.signal(signal);
   }
@@ -320,6 +320,30 @@ async function waitAll(processes: ContainerProcess[], timeoutSec: number): Promi
     await Promise.race([all, timeout]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+function exeOf(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `runtime start` may return while the init is still the runtime's own code (which
+ * catches signals); waits, briefly, until it has exec'd the container's program, so
+ * that signal decisions (SIGTERM → SIGKILL) look at the right process.
+ */
+async function untilExecuted(pid: number, runtimeExe: string | undefined): Promise<void> {
+  if (runtimeExe === undefined) return;
+  // The exec normally follows within a millisecond: poll tightly, for at most a second.
+  const deadline = Date.now() + 1000;
+  while (Date.now() < deadline) {
+    const now = exeOf(pid);
+    if (now === undefined || now !== runtimeExe) return;
+    await delay(1);
   }
 }
 

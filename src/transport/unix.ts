@@ -6,7 +6,15 @@ import type { Duplex } from 'node:stream';
 export interface Listener {
   /** Human-readable address for logs. */
   readonly address: string;
+  /** Stops accepting; connections already accepted belong to whoever serves them. */
   close(): Promise<void>;
+}
+
+/** Stops `server` listening without waiting for its connections to end (net.Server#close would). */
+export function stopListening(server: net.Server): Promise<void> {
+  if (!server.listening) return Promise.resolve();
+  server.close();
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 export async function listenUnix(path: string, onConnection: (c: Duplex) => void): Promise<Listener> {
@@ -21,10 +29,9 @@ export async function listenUnix(path: string, onConnection: (c: Duplex) => void
   });
   return {
     address: `unix://${path}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        rmSync(path, { force: true });
-      }),
+    close: async () => {
+      rmSync(path, { force: true });
+      await stopListening(server);
+    },
   };
 }

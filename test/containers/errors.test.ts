@@ -97,6 +97,34 @@ describe('bad requests (crun)', { timeout: SUITE_TIMEOUT_MS }, () => {
     await expectCode(h.c.agent.waitProcess({ container_id: 'x/y', exec_id: 'x' }), status.INVALID_ARGUMENT);
   });
 
+  test('NUL bytes in hostnames, modules, hook paths, DNS and ps arguments are INVALID_ARGUMENT', async () => {
+    const sandbox = {
+      hostname: '',
+      dns: [],
+      storages: [],
+      sandbox_pidns: false,
+      sandbox_id: '',
+      guest_hook_path: '',
+      kernel_modules: [],
+    };
+    for (const bad of [
+      { hostname: 'a\0b' },
+      { dns: ['nameserver 1.1.1.1\0'] },
+      { guest_hook_path: '/hooks\0' },
+      { kernel_modules: [{ name: 'm', parameters: ['a=\0'] }] },
+    ]) {
+      await expectCode(
+        h.c.agent.createSandbox({ ...sandbox, ...bad }),
+        status.INVALID_ARGUMENT,
+        /NUL|not valid/,
+      );
+    }
+    await expectCode(
+      h.c.agent.listProcesses({ container_id: 'x', format: 'table', args: ['-e\0'] }),
+      status.INVALID_ARGUMENT,
+    );
+  });
+
   test('a host PID namespace in libcontainer spelling is refused', async () => {
     await expectCode(
       createContainer(h, 'newpid', ['true'], {

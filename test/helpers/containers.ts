@@ -11,6 +11,7 @@ import type { OciRuntimeName } from '../../src/config/options';
 import { CreateContainerRequest, type CreateSandboxRequest } from '../../src/generated/agent';
 import { Process, Spec } from '../../src/generated/oci';
 import { startTestAgent, type TestAgent } from './agent';
+import type { StartOptions } from '../../src/agent';
 import { LocalStorage } from './local-storage';
 import { busyboxRootfs } from './rootfs';
 
@@ -43,6 +44,10 @@ export interface HarnessOptions {
   /** The agent's own storage drivers instead of the local/ephemeral test double. */
   realStorage?: boolean;
   config?: Parameters<typeof startTestAgent>[0];
+  /** Kernel command line of the agent ("agent.trace", ...). */
+  cmdline?: string;
+  /** Everything else startAgent takes (a span exporter, ...); storage stays the harness's. */
+  start?: Omit<StartOptions, 'storage'>;
 }
 
 /** True when some ancestor process is in another `ns` namespace than this one. */
@@ -72,11 +77,10 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   requirePrivateNamespaces();
   const guestRoot = mkdtempSync(path.join(os.tmpdir(), 'kata-guest-'));
   const storage = new LocalStorage(guestRoot);
-  const t = await startTestAgent(
-    { ociRuntime: o.runtime, guestRoot, ...o.config },
-    '',
-    o.realStorage ? {} : { storage },
-  );
+  const t = await startTestAgent({ ociRuntime: o.runtime, guestRoot, ...o.config }, o.cmdline ?? '', {
+    ...o.start,
+    ...(o.realStorage ? {} : { storage }),
+  });
   symlinkSync(busyboxRootfs(), path.join(t.config.guestRoot, 'rootfs'));
   const c = await t.client();
   const sandboxId = `t${process.pid}-${++sandboxSeq}`;

@@ -1,0 +1,97 @@
+// Prints the results and writes docs/benchmarks.md and docs/benchmarks.svg.
+// Everything below the analysis marker of an existing docs/benchmarks.md is
+// kept: the measured part is regenerated, the written analysis stays.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { costChart } from './chart';
+import type { MachineInfo } from './machine';
+import type { CaseOutcome } from './result';
+import { formatNumber, type Summary } from './stats';
+
+export const ANALYSIS_MARKER = '<!-- analysis: kept across runs -->';
+
+function cell(s: Summary | undefined, unit: string): string {
+  if (!s) return '—';
+  return `${formatNumber(s.median)} ${unit} [${formatNumber(s.min)}–${formatNumber(s.max)}]`;
+}
+
+function ratioCell(o: CaseOutcome): string {
+  return o.ratio
+    ? `${formatNumber(o.ratio.median)}× [${formatNumber(o.ratio.min)}–${formatNumber(o.ratio.max)}]`
+    : '—';
+}
+
+function verdictCell(o: CaseOutcome): string {
+  if (o.verdicts.length === 0) return '—';
+  return o.verdicts
+    .map((v) => `${v.holds ? '✅' : '❌'} ${v.target.text} (${formatNumber(v.value)})`)
+    .join('<br>');
+}
+
+export function consoleLines(outcomes: readonly CaseOutcome[]): string[] {
+  return outcomes.map((o) => {
+    const floor = o.floor
+      ? `  floor ${o.floor.name}: ${cell(o.floorSummary, o.unit)}  ratio ${ratioCell(o)}`
+      : '';
+    const verdicts = o.verdicts.map((v) => `${v.holds ? 'ok' : 'MISSED'}: ${v.target.text}`).join('; ');
+    return `${o.title}: ${cell(o.subjectSummary, o.unit)}${floor}${verdicts ? `  [${verdicts}]` : ''}`;
+  });
+}
+
+export interface ReportOptions {
+  outcomes: readonly CaseOutcome[];
+  machine: MachineInfo;
+  rounds: number;
+  startedAt: Date;
+  durationS: number;
+  docsDir: string;
+}
+
+export function writeReport(options: ReportOptions): { markdown: string; svg: string } {
+  const { outcomes, machine } = options;
+  mkdirSync(options.docsDir, { recursive: true });
+  const markdownPath = path.join(options.docsDir, 'benchmarks.md');
+  const svgPath = path.join(options.docsDir, 'benchmarks.svg');
+  let analysis = `${ANALYSIS_MARKER}\n`;
+  if (existsSync(markdownPath)) {
+    const old = readFileSync(markdownPath, 'utf8');
+    const at = old.indexOf(ANALYSIS_MARKER);
+    if (at >= 0) analysis = old.slice(at);
+  }
+  const lines = [
+    '# Benchmarks',
+    '',
+    `Measured by \`npm run bench\` on ${options.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC ` +
+      `(${options.rounds} rounds, ${Math.round(options.durationS)} s). Each case ran beside its floor, ` +
+      'alternating, in every round; cells show the median and [min–max] of the rounds, and the ratio is the ' +
+      'median of the per-round ratios.',
+    '',
+    `Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Linux ${machine.kernel}, ` +
+      `Node.js ${machine.node}, ${machine.ociRuntimes.join(', ') || 'no OCI runtime'}; ` +
+      `load average ${machine.loadAverage} at the start (the machine may be shared, which widens the spreads).`,
+    '',
+    '![cost of each case relative to its floor](benchmarks.svg)',
+    '',
+    '| case | agent | floor | ratio | target |',
+    '| --- | --- | --- | --- | --- |',
+    ...outcomes.map(
+      (o) =>
+        `| ${o.title} | ${cell(o.subjectSummary, o.unit)} | ${o.floor ? `${o.floor.name}: ${cell(o.floorSummary, o.unit)}` : '—'} | ${ratioCell(o)} | ${verdictCell(o)} |`,
+    ),
+    '',
+  ];
+  const notes = outcomes.filter((o) => o.notes?.length);
+  if (notes.length) {
+    lines.push('## Notes from this run', '');
+    for (const o of notes) for (const n of o.notes!) lines.push(`- ${o.title}: ${n}`);
+    lines.push('');
+  }
+  const markdown = lines.join('\n') + '\n' + analysis;
+  const svg = costChart(
+    outcomes,
+    `kata-agent against its floors (${machine.cores} cores, Node.js ${machine.node})`,
+  );
+  writeFileSync(markdownPath, markdown);
+  writeFileSync(svgPath, svg);
+  return { markdown, svg };
+}

@@ -1,0 +1,97 @@
+// `npm run bench`: every benchmark case beside its floor, several rounds,
+// printed as ratios and written to docs/benchmarks.md with an SVG chart.
+//   --rounds N       rounds per case (default 5)
+//   --only a,b       run only the cases whose id starts with one of these
+//   --cpu-prof DIR   write CPU profiles of the agents under test to DIR
+//   --no-write       print only; leave docs/ alone
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { machineInfo } from './lib/machine';
+import { reexecInNamespace } from './lib/namespace';
+import { consoleLines, writeReport } from './lib/report';
+import { evaluate, type BenchCase } from './lib/result';
+import { startupAndMemory } from './cases/startup-memory';
+import { unaryLatency } from './cases/unary';
+
+export interface BenchContext {
+  rounds: number;
+  /** Node flags for agents under test (profiling). */
+  nodeArgs: string[];
+}
+
+interface CaseGroup {
+  ids: string[];
+  run(ctx: BenchContext): Promise<BenchCase[]>;
+}
+
+const GROUPS: CaseGroup[] = [
+  {
+    ids: ['unary-unix'],
+    run: async (ctx) => [
+      await unaryLatency({ rounds: ctx.rounds, callsPerRound: 2000, nodeArgs: ctx.nodeArgs }),
+    ],
+  },
+  {
+    ids: ['startup', 'rss-idle', 'rss-rpcs', 'rss-rpcs-small-heap'],
+    run: (ctx) => startupAndMemory({ rounds: ctx.rounds, rpcs: 10_000, settleMs: 1000 }),
+  },
+];
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '5' },
+      only: { type: 'string' },
+      'cpu-prof': { type: 'string' },
+      'no-write': { type: 'boolean', default: false },
+    },
+  });
+  const only = values.only?.split(',').filter(Boolean);
+  const profDir = values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined;
+  const ctx: BenchContext = {
+    rounds: Math.max(1, Number(values.rounds)),
+    nodeArgs: profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [],
+  };
+  const machine = machineInfo();
+  const startedAt = new Date();
+  const t0 = Date.now();
+  console.log(
+    `kata-agent benchmarks: ${machine.cores} cores (${machine.cpuModel}), Linux ${machine.kernel}, Node.js ${machine.node}, load ${machine.loadAverage}`,
+  );
+  const cases: BenchCase[] = [];
+  for (const group of GROUPS) {
+    if (only && !group.ids.some((id) => only.some((o) => id.startsWith(o)))) continue;
+    const found = await group.run(ctx);
+    for (const line of consoleLines(found.map(evaluate))) console.log(line);
+    cases.push(...found);
+  }
+  const outcomes = cases.map(evaluate);
+  if (!values['no-write'] && !only) {
+    const docsDir = path.resolve(__dirname, '..', '..', 'docs');
+    writeReport({
+      outcomes,
+      machine,
+      rounds: ctx.rounds,
+      startedAt,
+      durationS: (Date.now() - t0) / 1000,
+      docsDir,
+    });
+    console.log(`written: ${path.join(docsDir, 'benchmarks.md')}, benchmarks.svg`);
+  }
+  if (profDir) console.log(`CPU profiles of the agents: ${profDir}`);
+  const missed = outcomes.flatMap((o) =>
+    o.verdicts.filter((v) => !v.holds).map((v) => `${o.title}: ${v.target.text}`),
+  );
+  if (missed.length) console.log(`targets missed:\n  ${missed.join('\n  ')}`);
+  return 0;
+}
+
+const code = reexecInNamespace();
+if (code !== undefined) process.exit(code);
+main().then(
+  (c) => process.exit(c),
+  (err: Error) => {
+    console.error(err.stack ?? err.message);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,16 @@
+// One long robustness run of `npm run soak`.
+export interface SoakOptions {
+  fuzzSeconds: number;
+}
+
+export interface SoakResult {
+  holds: boolean;
+  /** Numbers and findings, one line each. */
+  details: string[];
+}
+
+export interface SoakStep {
+  id: string;
+  title: string;
+  run(options: SoakOptions): Promise<SoakResult>;
+}

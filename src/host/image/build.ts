@@ -1,0 +1,120 @@
+// The guest image: the kernel (vmlinux) and an initrd, rebuilt only when a hash
+// of everything that goes into them changes. The hash is stamped in
+// <cache>/image/manifest.json beside the initrd.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot, vmCacheDir } from '../paths';
+import { run } from '../exec';
+import { findBusybox } from '../busybox';
+import { prepareKernel, type Progress } from './kernel';
+import { planImage } from './layout';
+import { packCpio, stageTree } from './stage';
+
+/** node's flags for the agent in the guest. */
+export const GUEST_NODE_FLAGS: string[] = [];
+
+/** Bump when the layout or the builder changes in a way the plan does not show. */
+const BUILDER_VERSION = 3;
+
+export interface GuestImage {
+  vmlinux: string;
+  initrd: string;
+  kernelRelease: string;
+  kernelPackage: string;
+  initrdBytes: number;
+  /** Whether the agent itself is PID 1 (exec'd by /init). */
+  agentIsInit: boolean;
+  hash: string;
+}
+
+export interface BuildResult {
+  image: GuestImage;
+  /** False when the cached image was current. */
+  built: boolean;
+  elapsedMs: number;
+}
+
+export interface BuildOptions {
+  cacheDir?: string;
+  repo?: string;
+  force?: boolean;
+  say?: Progress;
+}
+
+async function which(name: string): Promise<string> {
+  const { stdout } = await run('sh', ['-c', `command -v ${name}`]).catch(() => {
+    throw new Error(`${name} is not installed`);
+  });
+  return stdout.trim();
+}
+
+/** The agent does its own PID 1 work once its guest init module is built. */
+export function agentRunsAsInit(repo: string): boolean {
+  const forced = process.env.KATA_VM_AGENT_INIT;
+  if (forced === '0' || forced === '1') return forced === '1';
+  return existsSync(path.join(repo, 'dist', 'src', 'guest', 'init.js'));
+}
+
+function readManifest(file: string): GuestImage | undefined {
+  try {
+    const image = JSON.parse(readFileSync(file, 'utf8')) as GuestImage;
+    return existsSync(image.initrd) && existsSync(image.vmlinux) ? image : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The image described by the cache's manifest, without checking whether its inputs changed. */
+export function cachedImage(cacheDir = vmCacheDir()): GuestImage | undefined {
+  return readManifest(path.join(cacheDir, 'image', 'manifest.json'));
+}
+
+export async function ensureImage(options: BuildOptions = {}): Promise<BuildResult> {
+  const started = Date.now();
+  const say = options.say ?? (() => undefined);
+  const cacheDir = options.cacheDir ?? vmCacheDir();
+  const repo = options.repo ?? repoRoot();
+  const imageDir = path.join(cacheDir, 'image');
+  const manifestFile = path.join(imageDir, 'manifest.json');
+
+  const kernel = await prepareKernel(cacheDir, say);
+  const agentIsInit = agentRunsAsInit(repo);
+  const strip = true;
+  const plan = await planImage({
+    repo,
+    kernel,
+    node: process.execPath,
+    busybox: await findBusybox(),
+    crun: await which('crun'),
+    strip,
+    agentIsInit,
+    nodeFlags: GUEST_NODE_FLAGS,
+  });
+  const hash = plan.hash(JSON.stringify({ BUILDER_VERSION, kernel, strip, agentIsInit }));
+  const current = readManifest(manifestFile);
+  if (current && current.hash === hash && !options.force) {
+    return { image: current, built: false, elapsedMs: Date.now() - started };
+  }
+
+  say('staging the initrd');
+  mkdirSync(imageDir, { recursive: true });
+  const staging = path.join(imageDir, 'root');
+  await stageTree(staging, plan.list());
+  const initrd = path.join(imageDir, 'initrd.cpio');
+  say('packing the initrd');
+  await packCpio(staging, `${initrd}.tmp`);
+  renameSync(`${initrd}.tmp`, initrd);
+  rmSync(staging, { recursive: true, force: true });
+
+  const image: GuestImage = {
+    vmlinux: kernel.vmlinux,
+    initrd,
+    kernelRelease: kernel.release,
+    kernelPackage: `${kernel.packageName} ${kernel.packageVersion}`,
+    initrdBytes: statSync(initrd).size,
+    agentIsInit,
+    hash,
+  };
+  writeFileSync(manifestFile, JSON.stringify(image, null, 2) + '\n');
+  return { image, built: true, elapsedMs: Date.now() - started };
+}

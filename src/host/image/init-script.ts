@@ -1,0 +1,81 @@
+// The initrd's /init: a few lines of busybox sh that run before node can. It
+// mounts /proc and /dev, loads the kernel modules in dependency order, starts
+// busybox acpid (the ACPI power button is how a host asks a guest to shut down)
+// and then execs the agent, which becomes PID 1.
+//
+// Kernel parameters without a dot reach /init as environment variables:
+//   kata_vm_listen=auto,vsock://any:1024   the agent's --listen addresses
+//   kata_vm_mode=probe                     run the plumbing probe instead of the agent
+//   kata_vm_node_flags=--a,--b             node's flags for the agent, instead of the image's
+
+export interface InitScriptOptions {
+  /** Absolute guest paths of the .ko files, dependencies first. */
+  modulesFile: string;
+  node: string;
+  agentMain: string;
+  probeMain: string;
+  /** node's own flags for the agent (kata_vm_node_flags=a,b replaces them). */
+  nodeFlags: string[];
+  /** Whether the agent does the PID 1 work itself (mounts, reaping, power off on exit). */
+  agentIsInit: boolean;
+  /** Where the agent's pid is written when it is not PID 1 (the power button action signals it). */
+  agentPidFile: string;
+}
+
+export const MARKER = 'kata-vm:';
+
+export function initScript(o: InitScriptOptions): string {
+  const fullMounts = `  mkdir -p /dev/pts /dev/shm
+  mount -t devpts -o nosuid,noexec devpts /dev/pts
+  mount -t tmpfs -o nosuid,nodev shm /dev/shm
+  mount -t tmpfs -o nosuid,nodev run /run
+  mount -t cgroup2 -o nosuid,nodev,noexec cgroup2 /sys/fs/cgroup`;
+  return `#!/bin/sh
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+mount -t proc -o nosuid,nodev,noexec proc /proc
+mount -t devtmpfs -o nosuid devtmpfs /dev
+mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
+mark() { read -r up _ < /proc/uptime; echo "${MARKER} $1 uptime=$up"; }
+mark init
+while read -r ko; do insmod "$ko" || echo "${MARKER} insmod $ko failed"; done < ${o.modulesFile}
+mark modules-loaded
+# acpid only watches the input devices present when it starts: wait for the power button's.
+n=0
+until grep -qs "Power Button" /sys/class/input/event*/device/name || [ $n -ge 200 ]; do usleep 10000; n=$((n + 1)); done
+acpid -c /etc/acpi -l /dev/null
+set -- $(echo "\${kata_vm_node_flags-${o.nodeFlags.join(',')}}" | tr , ' ') ${o.agentMain}
+for a in $(echo "\${kata_vm_listen:-auto}" | tr , ' '); do set -- "$@" --listen "$a"; done
+
+if [ "$kata_vm_mode" = probe ]; then
+${fullMounts}
+  mark probe-start
+  ${o.node} ${o.probeMain}
+  mark "probe-exit status=$?"
+  sync
+  poweroff -f
+fi
+${
+  o.agentIsInit
+    ? `mark agent-exec
+# The agent mounts these itself as PID 1.
+umount /sys /proc
+exec ${o.node} "$@"`
+    : `${fullMounts}
+mark agent-start
+${o.node} "$@" &
+echo $! > ${o.agentPidFile}
+wait $!
+mark "agent-exit status=$?"
+sync
+poweroff -f`
+}
+`;
+}
+
+/** busybox acpid runs /etc/acpi/PWRF/00000080 for the power button: stop the agent cleanly. */
+export function powerButtonAction(agentPidFile: string): string {
+  return `#!/bin/sh
+echo "${MARKER} power-button" > /dev/console
+kill -TERM "$(cat ${agentPidFile} 2>/dev/null || echo 1)"
+`;
+}

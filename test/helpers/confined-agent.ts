@@ -1,0 +1,161 @@
+// An agent process that cannot touch the machine, for tests that send it
+// hostile requests: its own PID, mount, UTS, IPC and network namespaces; every
+// mount read-only except its scratch directory and a private /run; no
+// CAP_SYS_TIME, CAP_SYS_BOOT or CAP_SYS_MODULE (so no request can set the
+// clock, reboot or load modules, whatever handlers exist; SetGuestDateTime
+// also gets a clock that only logs). Everything it starts dies with its PID
+// namespace.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import { AgentClient } from '../../src/client/agent-client';
+import { connectUnix } from '../../src/client/dial';
+import type { AgentConfig } from '../../src/config/options';
+import type { LogLevel } from '../../src/logging/logger';
+import { childPids } from './procfs';
+
+const DROPPED_CAPS = '-sys_time,-sys_boot,-sys_module,-wake_alarm';
+/** Hardware address of the veth link "fuzz0" inside the confined network namespace. */
+export const CONFINED_MAC = '02:00:00:00:00:01';
+
+// Runs as PID 1 of the new PID namespace (inside the new mount namespace).
+const CONFINE_SCRIPT = `
+set -e
+mount --bind "$DIR" "$DIR"
+mount -t tmpfs -o size=64m,mode=755 tmpfs /run
+for t in $(findmnt -rno TARGET); do
+  case "$t" in "$DIR"|"$DIR"/*|/run|/run/*) continue ;; esac
+  mount -o remount,bind,ro "$t" 2>/dev/null || true
+done
+# A link for network requests to find (hwAddr ${CONFINED_MAC}); its namespace is ours alone.
+ip link add fuzz0 address ${CONFINED_MAC} type veth peer name fuzz1 2>/dev/null || true
+set +e
+setpriv --bounding-set ${DROPPED_CAPS} -- "$@"
+`;
+
+export interface ConfinedAgentOptions {
+  config?: Partial<AgentConfig>;
+  /** Level the agent formats its log at; only warnings reach stderrTail. */
+  logLevel?: LogLevel;
+}
+
+export interface AgentExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export class ConfinedAgent {
+  private stderr = '';
+  private readonly clients: AgentClient[] = [];
+  /** Settles when the confinement (and so the agent) ends. */
+  readonly exited: Promise<AgentExit>;
+  private exitInfo: AgentExit | undefined;
+
+  constructor(
+    private readonly child: ChildProcess,
+    readonly dir: string,
+    readonly socket: string,
+    readonly config: Partial<AgentConfig>,
+  ) {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-64 * 1024);
+    });
+    this.exited = once(child, 'exit').then(([code, signal]) => {
+      this.exitInfo = { code: code as number | null, signal: signal as NodeJS.Signals | null };
+      return this.exitInfo;
+    });
+  }
+
+  /** Host PID of the agent's node process (PID 2 of its namespace). */
+  get pid(): number {
+    const init = childPids(this.child.pid!)[0];
+    const agent = init === undefined ? undefined : childPids(init)[0];
+    if (agent === undefined) throw new Error(`confined agent is not running: ${this.stderrTail()}`);
+    return agent;
+  }
+
+  get running(): boolean {
+    return this.exitInfo === undefined;
+  }
+
+  stderrTail(): string {
+    return this.stderr.slice(-4000);
+  }
+
+  async client(): Promise<AgentClient> {
+    const c = new AgentClient(await connectUnix(this.socket));
+    this.clients.push(c);
+    return c;
+  }
+
+  /** Asks the agent to stop, then ends the namespace by force after `graceMs`. */
+  async stop(graceMs = 3000): Promise<AgentExit> {
+    for (const c of this.clients) c.destroy();
+    if (this.running) {
+      try {
+        process.kill(this.pid, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+    return this.exitInfo!;
+  }
+}
+
+export async function startConfinedAgent(options: ConfinedAgentOptions = {}): Promise<ConfinedAgent> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kata-agent-confined-'));
+  for (const sub of ['guest', 'sys', 'tmp']) mkdirSync(path.join(dir, sub));
+  writeFileSync(path.join(dir, 'cmdline'), '');
+  const socket = path.join(dir, 'agent.sock');
+  const config: Partial<AgentConfig> = {
+    listen: [`unix://${socket}`],
+    cmdlinePath: path.join(dir, 'cmdline'),
+    guestRoot: path.join(dir, 'guest'),
+    sysRoot: path.join(dir, 'sys'),
+    ...options.config,
+  };
+  const main = path.join(__dirname, 'confined-agent-main.js');
+  const argv = [process.execPath, main, '--serve', JSON.stringify(config), options.logLevel ?? 'info'];
+  const child = spawn(
+    'unshare',
+    [
+      '--pid',
+      '--fork',
+      '--kill-child',
+      '--mount',
+      '--uts',
+      '--ipc',
+      '--net',
+      '--propagation',
+      'private',
+      '--',
+      'sh',
+      '-c',
+      CONFINE_SCRIPT,
+      'confine',
+      ...argv,
+    ],
+    { env: { ...process.env, DIR: dir, TMPDIR: path.join(dir, 'tmp') }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const agent = new ConfinedAgent(child, dir, socket, config);
+  const ready = new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('ready\n')) resolve();
+    });
+    agent.exited.then((e) =>
+      reject(
+        new Error(`confined agent exited before it was ready (${JSON.stringify(e)}): ${agent.stderrTail()}`),
+      ),
+    );
+  });
+  await ready;
+  return agent;
+}

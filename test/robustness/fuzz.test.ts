@@ -1,0 +1,114 @@
+// Protocol fuzzing of every RPC against a confined agent process (see
+// test/helpers/confined-agent.ts for why it cannot touch this machine).
+// Invariants: the agent never crashes or drops a connection, every failure is
+// a proper status (no JavaScript fault text), Health.Check still answers
+// SERVING, and no child process or fd outlives the calls.
+// FUZZ_SEED replays a run; FUZZ_BUDGET_MS changes its length.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HealthCheckResponse_ServingStatus } from '../../src/generated/health';
+import type { AgentClient } from '../../src/client/agent-client';
+import { startConfinedAgent } from '../helpers/confined-agent';
+import { childPids, describeFds, memoryKb, openFds } from '../helpers/procfs';
+import { ID_POOL } from './arbitraries';
+import { runFuzz, summarizeOutcomes, type Finding, type FuzzReport } from './fuzz-run';
+
+const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
+const BUDGET_MS = Number(process.env.FUZZ_BUDGET_MS ?? 20_000);
+
+async function settle<T>(read: () => T, done: (v: T) => boolean, timeoutMs: number): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let value = read();
+  while (!done(value) && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 50));
+    value = read();
+  }
+  return value;
+}
+
+/** Removes whatever the valid requests managed to create, as a host would. */
+async function cleanUp(client: AgentClient): Promise<void> {
+  const quiet = (p: Promise<unknown>): Promise<unknown> => p.catch(() => undefined);
+  for (const id of ID_POOL)
+    await quiet(client.agent.removeContainer({ container_id: id, timeout: 5 }, { timeoutMs: 10_000 }));
+  await quiet(client.agent.destroySandbox({}, { timeoutMs: 10_000 }));
+}
+
+const show = (list: Finding[]): string => JSON.stringify(list.slice(0, 5), null, 1);
+
+test(`protocol fuzzer (seed ${SEED}, ${BUDGET_MS} ms)`, { timeout: BUDGET_MS + 60_000 }, async (t) => {
+  const agent = await startConfinedAgent({
+    logLevel: 'debug',
+    config: { hotplugTimeoutMs: 200, copyFileMaxBytes: 1024 * 1024 },
+  });
+  try {
+    const control = await agent.client();
+    assert.equal(
+      (await control.health.check({ service: '' })).status,
+      HealthCheckResponse_ServingStatus.SERVING,
+    );
+    const pid = agent.pid;
+    const fuzz = (seed: number, budgetMs: number): Promise<FuzzReport> =>
+      runFuzz(() => agent.client(), { seed, budgetMs, concurrency: 8, callTimeoutMs: 1500, dropEvery: 97 });
+    // A short first pass lets modules open what they keep for good (a netlink
+    // socket, a uevent listener); leaks are what grows after it.
+    const warmUp = await fuzz(SEED ^ 0x5a5a5a5a, Math.min(3000, BUDGET_MS / 4));
+    await cleanUp(control);
+    const fdsBefore = openFds(pid);
+    const childrenBefore = childPids(pid);
+    const rssBefore = memoryKb(pid).rss;
+
+    const report = await fuzz(SEED, BUDGET_MS);
+    report.unavailable.unshift(...warmUp.unavailable);
+    report.faults.unshift(...warmUp.faults);
+    report.badResponses.unshift(...warmUp.badResponses);
+    for (const line of summarizeOutcomes(report)) t.diagnostic(line);
+    t.diagnostic(`${report.calls} calls, ${report.dropped} dropped on purpose, seed ${SEED}`);
+
+    assert.ok(agent.running, `the agent exited: ${agent.stderrTail()}`);
+    assert.deepEqual(
+      report.unavailable,
+      [],
+      `connections broke:\n${show(report.unavailable)}\n${agent.stderrTail()}`,
+    );
+    assert.deepEqual(report.faults, [], `JavaScript faults answered as statuses:\n${show(report.faults)}`);
+    assert.deepEqual(report.badResponses, [], `undecodable responses:\n${show(report.badResponses)}`);
+
+    await cleanUp(control);
+    assert.equal(
+      (await control.health.check({ service: '' })).status,
+      HealthCheckResponse_ServingStatus.SERVING,
+    );
+
+    const children = await settle(
+      () => childPids(pid),
+      (c) => c.length <= childrenBefore.length,
+      5000,
+    );
+    assert.deepEqual(children, childrenBefore, 'child processes outlived the calls');
+    const fds = await settle(
+      () => openFds(pid),
+      (f) => f.length <= fdsBefore.length,
+      5000,
+    );
+    const leaked = describeFds(
+      pid,
+      fds.filter((f) => !fdsBefore.includes(f)),
+    );
+    assert.ok(
+      fds.length <= fdsBefore.length,
+      `fds leaked: ${fds.length} now, ${fdsBefore.length} before: ${leaked.join(' ')}`,
+    );
+    t.diagnostic(
+      `agent RSS ${Math.round(rssBefore / 1024)} MiB before, ${Math.round(memoryKb(pid).rss / 1024)} MiB after`,
+    );
+    const exit = await agent.stop();
+    assert.equal(
+      exit.code,
+      0,
+      `the agent did not stop cleanly: ${JSON.stringify(exit)} ${agent.stderrTail()}`,
+    );
+  } finally {
+    await agent.stop();
+  }
+});
