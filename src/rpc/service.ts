@@ -10,7 +10,8 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import type { Logger } from '../logging/logger';
-import { toStatus, unimplemented } from './errors';
+import { invalidArgument, toStatus, unimplemented } from './errors';
+import { findNulString } from './validate';
 import type { CallContext } from './types';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- requests are typed per method by the caller
@@ -90,6 +91,8 @@ async function dispatch(
   if (debug) callLog.debug({ request }, 'new request');
   try {
     if (!handler) throw unimplemented(`${method} is not implemented by this agent`);
+    const nulField = findNulString(request);
+    if (nulField !== undefined) throw invalidArgument(`${nulField} contains a NUL byte`);
     const response = await handler(request, context);
     if (debug) callLog.debug({ duration_us: elapsedUs(started) }, 'request end');
     for (const finish of finishers) finish(status.OK);

@@ -33,3 +33,29 @@ export function requireAbsolutePath(value: string, field: string): string {
     throw invalidArgument(`${field} ${JSON.stringify(value)} contains '..'`);
   return value;
 }
+
+/**
+ * The path of the first string field holding a NUL byte, if any. Every string
+ * in this protocol ends up as a path, an argv or environment word, or a file's
+ * text, none of which can carry NUL, so the dispatcher refuses such requests
+ * up front instead of letting each consumer trip over them.
+ */
+export function findNulString(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return value.includes('\0') ? path || '(request)' : undefined;
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findNulString(value[i], `${path}[${i}]`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    // Map keys (annotations, sysctls, labels) are strings too.
+    const where = path ? `${path}.${key}` : key;
+    if (key.includes('\0')) return `${where} (key)`;
+    const found = findNulString(item, where);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}

@@ -64,3 +64,54 @@ test('AgentError keeps its code; other errors become UNKNOWN with their text; a 
     },
   );
 });
+
+test('a NUL byte in any string field is INVALID_ARGUMENT naming the field; bytes fields may carry NUL', async () => {
+  let reached = 0;
+  await withServer(
+    {
+      execProcess: async () => {
+        reached++;
+        return {};
+      },
+      reseedRandomDev: async () => {
+        reached++;
+        return {};
+      },
+    },
+    async (c) => {
+      const exec = (args: string[], env: string[] = []) =>
+        c.agent.execProcess({
+          container_id: 'c',
+          exec_id: 'e',
+          string_user: undefined,
+          process: {
+            Terminal: false,
+            User: undefined,
+            Args: args,
+            Env: env,
+            Cwd: '/',
+            Capabilities: undefined,
+            Rlimits: [],
+            NoNewPrivileges: false,
+            ApparmorProfile: '',
+            OOMScoreAdj: 0,
+            SelinuxLabel: '',
+            ConsoleSize: undefined,
+          },
+        });
+      await assert.rejects(
+        exec(['sh', '-c', 'a\0b']),
+        (e: RpcError) =>
+          e.code === status.INVALID_ARGUMENT && e.details === 'process.Args[2] contains a NUL byte',
+      );
+      await assert.rejects(
+        exec(['sh'], ['A=\0']),
+        (e: RpcError) => e.code === status.INVALID_ARGUMENT && /process\.Env\[0\]/.test(e.details),
+      );
+      assert.equal(reached, 0);
+      await exec(['sh']);
+      await c.agent.reseedRandomDev({ data: Buffer.from([0, 0, 1]) });
+      assert.equal(reached, 2);
+    },
+  );
+});
