@@ -127,6 +127,8 @@ export class Container {
       );
       p.markRunning();
       p.onReleasable = () => {
+        // Waited for and drained: its stdin pipe and stream handles go with the record.
+        p.io.destroy();
         if (this.processes.get(execId) === p) this.processes.delete(execId);
       };
       this.processes.set(execId, p);
