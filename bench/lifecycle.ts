@@ -1,7 +1,8 @@
 // Container lifecycle and exec through the agent, next to the same work done by a
 // bare `crun` in the same run: create+start+wait+remove of `true` against
 // `crun run` of the very bundle the agent wrote, and ExecProcess+WaitProcess
-// against `crun exec` into the same container. Prints medians, p90s and ratios.
+// against `crun exec` into the same container. Prints medians, p90s and ratios;
+// `npm run bench` (bench/run.ts) calls measureLifecycle once per round.
 //   bash scripts/bench-lifecycle.sh [--iterations N] [--runtime crun|runc]
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,16 +18,23 @@ import { Process, Spec } from '../src/generated/oci';
 import { createLogger } from '../src/logging/logger';
 import { buildBusyboxRootfs } from '../src/tools/busybox-rootfs';
 
-const { values } = parseArgs({
-  options: {
-    iterations: { type: 'string', default: '40' },
-    warmup: { type: 'string', default: '5' },
-    runtime: { type: 'string', default: 'crun' },
-  },
-});
-const ITERATIONS = Number(values.iterations);
-const WARMUP = Number(values.warmup);
-const RUNTIME = values.runtime as OciRuntimeName;
+export interface LifecycleOptions {
+  iterations: number;
+  warmup: number;
+  runtime: OciRuntimeName;
+  /** No progress lines on stderr. */
+  quiet?: boolean;
+}
+
+export interface LifecycleResult {
+  /** Milliseconds per iteration, sorted. */
+  agentLifecycle: number[];
+  bareLifecycle: number[];
+  agentExec: number[];
+  bareExec: number[];
+  /** Milliseconds per agent call of the lifecycle, in iteration order. */
+  phases: Record<string, number[]>;
+}
 
 function processOf(args: string[]): Process {
   return Process.fromPartial({
@@ -67,22 +75,28 @@ function run(command: string, args: string[]): Promise<void> {
   });
 }
 
-async function measure(label: string, fn: (i: number) => Promise<void>): Promise<number[]> {
-  for (let i = 0; i < WARMUP; i++) await fn(-1 - i);
+async function measure(
+  o: LifecycleOptions,
+  label: string,
+  fn: (i: number) => Promise<void>,
+): Promise<number[]> {
+  for (let i = 0; i < o.warmup; i++) await fn(-1 - i);
   const times: number[] = [];
-  for (let i = 0; i < ITERATIONS; i++) {
+  for (let i = 0; i < o.iterations; i++) {
     const start = process.hrtime.bigint();
     await fn(i);
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
-  process.stderr.write(`measured ${label}\n`);
+  if (!o.quiet) process.stderr.write(`measured ${label}\n`);
   return times.sort((a, b) => a - b);
 }
 
 const quantile = (sorted: number[], q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
-async function main(): Promise<void> {
+export async function measureLifecycle(o: LifecycleOptions): Promise<LifecycleResult> {
+  const RUNTIME = o.runtime;
+  const WARMUP = o.warmup;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kata-bench-'));
   const guestRoot = path.join(dir, 'guest');
   mkdirSync(guestRoot);
@@ -126,20 +140,20 @@ async function main(): Promise<void> {
       await fn();
       phases[phase].push(Number(process.hrtime.bigint() - start) / 1e6);
     };
-    const agentLifecycle = await measure('agent lifecycle', async (i) => {
+    const agentLifecycle = await measure(o, 'agent lifecycle', async (i) => {
       const id = `c${i + WARMUP}`;
       await timed('create', () => create(id, ['true']));
       await timed('start', () => api.startContainer({ container_id: id }));
       await timed('wait', () => api.waitProcess({ container_id: id, exec_id: id }));
       await timed('remove', () => api.removeContainer({ container_id: id, timeout: 0 }));
     });
-    const bareLifecycle = await measure(`bare ${RUNTIME} run`, (i) =>
+    const bareLifecycle = await measure(o, `bare ${RUNTIME} run`, (i) =>
       run(RUNTIME, ['--root', bareState, 'run', '--bundle', bareBundle, `bare${i + WARMUP}`]),
     );
 
     await create('host', ['cat']);
     await api.startContainer({ container_id: 'host' });
-    const agentExec = await measure('agent exec', async (i) => {
+    const agentExec = await measure(o, 'agent exec', async (i) => {
       const execId = `e${i + WARMUP}`;
       await api.execProcess({
         container_id: 'host',
@@ -150,28 +164,12 @@ async function main(): Promise<void> {
       await api.waitProcess({ container_id: 'host', exec_id: execId });
     });
     const stateRoot = path.join(guestRoot, 'run/kata-agent/runtime', RUNTIME);
-    const bareExec = await measure(`bare ${RUNTIME} exec`, () =>
+    const bareExec = await measure(o, `bare ${RUNTIME} exec`, () =>
       run(RUNTIME, ['--root', stateRoot, 'exec', 'host', 'true']),
     );
     await api.removeContainer({ container_id: 'host', timeout: 0 });
 
-    const row = (name: string, agentTimes: number[], bare: number[]): string =>
-      `${name.padEnd(28)} agent median ${quantile(agentTimes, 0.5).toFixed(1)} ms p90 ${quantile(agentTimes, 0.9).toFixed(1)} ms | ` +
-      `bare median ${quantile(bare, 0.5).toFixed(1)} ms p90 ${quantile(bare, 0.9).toFixed(1)} ms | ` +
-      `ratio ${(quantile(agentTimes, 0.5) / quantile(bare, 0.5)).toFixed(2)}x`;
-    process.stdout.write(`${RUNTIME}, ${ITERATIONS} iterations after ${WARMUP} warm-up\n`);
-    process.stdout.write(row('create+start+wait+remove', agentLifecycle, bareLifecycle) + '\n');
-    process.stdout.write(row('exec+wait', agentExec, bareExec) + '\n');
-    const median = (xs: number[]): string =>
-      quantile(
-        [...xs].sort((a, b) => a - b),
-        0.5,
-      ).toFixed(1);
-    process.stdout.write(
-      `agent phases (median ms): ${Object.entries(phases)
-        .map(([k, v]) => `${k} ${median(v)}`)
-        .join(', ')}\n`,
-    );
+    return { agentLifecycle, bareLifecycle, agentExec, bareExec, phases };
   } finally {
     client.destroy();
     // DestroySandbox also removes the sandbox cgroup; `crun run` deleted its own.
@@ -180,7 +178,44 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: Error) => {
-  process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
-  process.exit(1);
-});
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      iterations: { type: 'string', default: '40' },
+      warmup: { type: 'string', default: '5' },
+      runtime: { type: 'string', default: 'crun' },
+    },
+  });
+  const ITERATIONS = Number(values.iterations);
+  const WARMUP = Number(values.warmup);
+  const RUNTIME = values.runtime as OciRuntimeName;
+  const { agentLifecycle, bareLifecycle, agentExec, bareExec, phases } = await measureLifecycle({
+    iterations: ITERATIONS,
+    warmup: WARMUP,
+    runtime: RUNTIME,
+  });
+  const row = (name: string, agentTimes: number[], bare: number[]): string =>
+    `${name.padEnd(28)} agent median ${quantile(agentTimes, 0.5).toFixed(1)} ms p90 ${quantile(agentTimes, 0.9).toFixed(1)} ms | ` +
+    `bare median ${quantile(bare, 0.5).toFixed(1)} ms p90 ${quantile(bare, 0.9).toFixed(1)} ms | ` +
+    `ratio ${(quantile(agentTimes, 0.5) / quantile(bare, 0.5)).toFixed(2)}x`;
+  process.stdout.write(`${RUNTIME}, ${ITERATIONS} iterations after ${WARMUP} warm-up\n`);
+  process.stdout.write(row('create+start+wait+remove', agentLifecycle, bareLifecycle) + '\n');
+  process.stdout.write(row('exec+wait', agentExec, bareExec) + '\n');
+  const median = (xs: number[]): string =>
+    quantile(
+      [...xs].sort((a, b) => a - b),
+      0.5,
+    ).toFixed(1);
+  process.stdout.write(
+    `agent phases (median ms): ${Object.entries(phases)
+      .map(([k, v]) => `${k} ${median(v)}`)
+      .join(', ')}\n`,
+  );
+}
+
+if (require.main === module) {
+  main().catch((err: Error) => {
+    process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  });
+}
