@@ -55,7 +55,7 @@ export interface FuzzOptions {
 
 // Texts of JavaScript runtime errors and Node argument checks: seeing one as a
 // status means a handler passed unchecked input along.
-const FAULT_TEXT =
+export const FAULT_TEXT =
   /Cannot (read|set) properties of|is not a function|is not iterable|is not defined|Maximum call stack|Invalid (array|string) length|The "[^"]+" argument|The value of "[^"]+" is out of range|null bytes|Unexpected token|Invalid time value/;
 
 const BATCH = 8;
