@@ -30,6 +30,8 @@ export interface LifecycleResult {
   /** Milliseconds per iteration, sorted. */
   agentLifecycle: number[];
   bareLifecycle: number[];
+  /** The same bundle through separate create, start and delete calls, as the agent makes them. */
+  bareSplit: number[];
   agentExec: number[];
   bareExec: number[];
   /** Milliseconds per agent call of the lifecycle, in iteration order. */
@@ -60,6 +62,32 @@ function specOf(args: string[]): Spec {
     Mounts: [{ destination: '/proc', type: 'proc', source: 'proc', options: [] }],
     Linux: { Namespaces: [{ Type: 'mount' }, { Type: 'network' }] },
   });
+}
+
+/** Runs a command with its stdio on /dev/null (a created container keeps what it inherits). */
+function runQuiet(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: 'ignore' });
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')}: exit ${code}`)),
+    );
+  });
+}
+
+/** Until `pid` is gone or a zombie (this process reaps orphans when an agent runs in it). */
+async function exited(pid: number): Promise<void> {
+  for (;;) {
+    let state: string;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    } catch {
+      return;
+    }
+    if (state === 'Z') return;
+    await new Promise((r) => setTimeout(r, 1));
+  }
 }
 
 function run(command: string, args: string[]): Promise<void> {
@@ -150,6 +178,24 @@ export async function measureLifecycle(o: LifecycleOptions): Promise<LifecycleRe
     const bareLifecycle = await measure(o, `bare ${RUNTIME} run`, (i) =>
       run(RUNTIME, ['--root', bareState, 'run', '--bundle', bareBundle, `bare${i + WARMUP}`]),
     );
+    const bareSplit = await measure(o, `bare ${RUNTIME} create, start, delete`, async (i) => {
+      const id = `split${i + WARMUP}`;
+      const pidFile = path.join(dir, `${id}.pid`);
+      await runQuiet(RUNTIME, [
+        '--root',
+        bareState,
+        'create',
+        '--bundle',
+        bareBundle,
+        '--pid-file',
+        pidFile,
+        id,
+      ]);
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      await runQuiet(RUNTIME, ['--root', bareState, 'start', id]);
+      await exited(pid);
+      await runQuiet(RUNTIME, ['--root', bareState, 'delete', id]);
+    });
 
     await create('host', ['cat']);
     await api.startContainer({ container_id: 'host' });
@@ -169,7 +215,7 @@ export async function measureLifecycle(o: LifecycleOptions): Promise<LifecycleRe
     );
     await api.removeContainer({ container_id: 'host', timeout: 0 });
 
-    return { agentLifecycle, bareLifecycle, agentExec, bareExec, phases };
+    return { agentLifecycle, bareLifecycle, bareSplit, agentExec, bareExec, phases };
   } finally {
     client.destroy();
     // DestroySandbox also removes the sandbox cgroup; `crun run` deleted its own.
@@ -189,7 +235,7 @@ async function main(): Promise<void> {
   const ITERATIONS = Number(values.iterations);
   const WARMUP = Number(values.warmup);
   const RUNTIME = values.runtime as OciRuntimeName;
-  const { agentLifecycle, bareLifecycle, agentExec, bareExec, phases } = await measureLifecycle({
+  const { agentLifecycle, bareLifecycle, bareSplit, agentExec, bareExec, phases } = await measureLifecycle({
     iterations: ITERATIONS,
     warmup: WARMUP,
     runtime: RUNTIME,
@@ -200,6 +246,7 @@ async function main(): Promise<void> {
     `ratio ${(quantile(agentTimes, 0.5) / quantile(bare, 0.5)).toFixed(2)}x`;
   process.stdout.write(`${RUNTIME}, ${ITERATIONS} iterations after ${WARMUP} warm-up\n`);
   process.stdout.write(row('create+start+wait+remove', agentLifecycle, bareLifecycle) + '\n');
+  process.stdout.write(row('  against create,start,delete', agentLifecycle, bareSplit) + '\n');
   process.stdout.write(row('exec+wait', agentExec, bareExec) + '\n');
   const median = (xs: number[]): string =>
     quantile(

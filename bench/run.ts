@@ -50,7 +50,7 @@ const GROUPS: CaseGroup[] = [
     run: (ctx) => startupAndMemory({ rounds: ctx.rounds, rpcs: 10_000, settleMs: 1000 }),
   },
   {
-    ids: ['lifecycle', 'exec'],
+    ids: ['lifecycle', 'lifecycle-split', 'exec'],
     run: (ctx) => lifecycleCases({ rounds: ctx.rounds, iterationsPerRound: 10 }),
   },
   {

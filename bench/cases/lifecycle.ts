@@ -13,6 +13,7 @@ export async function lifecycleCases(o: LifecycleCaseOptions): Promise<BenchCase
   const s = {
     life: [] as number[],
     lifeFloor: [] as number[],
+    lifeSplit: [] as number[],
     exec: [] as number[],
     execFloor: [] as number[],
   };
@@ -26,6 +27,7 @@ export async function lifecycleCases(o: LifecycleCaseOptions): Promise<BenchCase
     });
     s.life.push(median(r.agentLifecycle));
     s.lifeFloor.push(median(r.bareLifecycle));
+    s.lifeSplit.push(median(r.bareSplit));
     s.exec.push(median(r.agentExec));
     s.execFloor.push(median(r.bareExec));
     for (const [phase, times] of Object.entries(r.phases))
@@ -45,6 +47,17 @@ export async function lifecycleCases(o: LifecycleCaseOptions): Promise<BenchCase
       floor: { name: 'crun run', samples: s.lifeFloor },
       targets: [{ of: 'ratio', op: '<=', limit: 1.2, text: '≤ 1.2× bare crun' }],
       notes: [`${how}; the floor runs the config.json the agent wrote; agent calls (median ms): ${split}`],
+    },
+    {
+      id: 'lifecycle-split',
+      title: 'create+start+wait+remove of true, against the runtime calls by hand',
+      unit: 'ms',
+      better: 'lower',
+      subject: { name: 'agent', samples: s.life },
+      floor: { name: 'crun create, start, delete', samples: s.lifeSplit },
+      notes: [
+        'the floor makes the runtime calls the agent must make (CreateContainer holds the init until StartContainer), from the same bundle; it waits for the exit by polling /proc every 1 ms',
+      ],
     },
     {
       id: 'exec',
