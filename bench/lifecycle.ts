@@ -1,8 +1,9 @@
 // Container lifecycle and exec through the agent, next to the same work done by a
 // bare `crun` in the same run: create+start+wait+remove of `true` against
 // `crun run` of the very bundle the agent wrote, and ExecProcess+WaitProcess
-// against `crun exec` into the same container. Prints medians, p90s and ratios;
-// `npm run bench` (bench/run.ts) calls measureLifecycle once per round.
+// against `crun exec` into the same container; the lifecycle also against the
+// runtime calls the agent makes (create, start, delete) by hand. Prints medians,
+// p90s and ratios; `npm run bench` (bench/run.ts) calls measureLifecycle once per round.
 //   bash scripts/bench-lifecycle.sh [--iterations N] [--runtime crun|runc]
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,32 +65,6 @@ function specOf(args: string[]): Spec {
   });
 }
 
-/** Runs a command with its stdio on /dev/null (a created container keeps what it inherits). */
-function runQuiet(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: 'ignore' });
-    child.once('error', reject);
-    child.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')}: exit ${code}`)),
-    );
-  });
-}
-
-/** Until `pid` is gone or a zombie (this process reaps orphans when an agent runs in it). */
-async function exited(pid: number): Promise<void> {
-  for (;;) {
-    let state: string;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    } catch {
-      return;
-    }
-    if (state === 'Z') return;
-    await new Promise((r) => setTimeout(r, 1));
-  }
-}
-
 function run(command: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -103,20 +78,48 @@ function run(command: string, args: string[]): Promise<void> {
   });
 }
 
-async function measure(
+/** Runs a command with its stdio on /dev/null (a created container keeps what it inherits). */
+function runQuiet(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: 'ignore' });
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')}: exit ${code}`)),
+    );
+  });
+}
+
+/** Until `pid` is gone or a zombie (this process reaps orphans while an agent runs in it). */
+async function exited(pid: number): Promise<void> {
+  for (;;) {
+    let state: string;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      state = stat.charAt(stat.lastIndexOf(')') + 2);
+    } catch {
+      return;
+    }
+    if (state === 'Z') return;
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+/** Times the functions in turn, iteration by iteration (so load changes hit all alike); sorted samples of each. */
+async function measureAlternating(
   o: LifecycleOptions,
   label: string,
-  fn: (i: number) => Promise<void>,
-): Promise<number[]> {
-  for (let i = 0; i < o.warmup; i++) await fn(-1 - i);
-  const times: number[] = [];
-  for (let i = 0; i < o.iterations; i++) {
-    const start = process.hrtime.bigint();
-    await fn(i);
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  fns: ((i: number) => Promise<void>)[],
+): Promise<number[][]> {
+  const times: number[][] = fns.map(() => []);
+  for (let i = -o.warmup; i < o.iterations; i++) {
+    for (const [k, fn] of fns.entries()) {
+      const start = process.hrtime.bigint();
+      await fn(i + o.warmup);
+      if (i >= 0) times[k].push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
   }
   if (!o.quiet) process.stderr.write(`measured ${label}\n`);
-  return times.sort((a, b) => a - b);
+  return times.map((t) => t.sort((x, y) => x - y));
 }
 
 const quantile = (sorted: number[], q: number): number =>
@@ -124,7 +127,6 @@ const quantile = (sorted: number[], q: number): number =>
 
 export async function measureLifecycle(o: LifecycleOptions): Promise<LifecycleResult> {
   const RUNTIME = o.runtime;
-  const WARMUP = o.warmup;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kata-bench-'));
   const guestRoot = path.join(dir, 'guest');
   mkdirSync(guestRoot);
@@ -168,51 +170,43 @@ export async function measureLifecycle(o: LifecycleOptions): Promise<LifecycleRe
       await fn();
       phases[phase].push(Number(process.hrtime.bigint() - start) / 1e6);
     };
-    const agentLifecycle = await measure(o, 'agent lifecycle', async (i) => {
-      const id = `c${i + WARMUP}`;
-      await timed('create', () => create(id, ['true']));
-      await timed('start', () => api.startContainer({ container_id: id }));
-      await timed('wait', () => api.waitProcess({ container_id: id, exec_id: id }));
-      await timed('remove', () => api.removeContainer({ container_id: id, timeout: 0 }));
-    });
-    const bareLifecycle = await measure(o, `bare ${RUNTIME} run`, (i) =>
-      run(RUNTIME, ['--root', bareState, 'run', '--bundle', bareBundle, `bare${i + WARMUP}`]),
-    );
-    const bareSplit = await measure(o, `bare ${RUNTIME} create, start, delete`, async (i) => {
-      const id = `split${i + WARMUP}`;
-      const pidFile = path.join(dir, `${id}.pid`);
-      await runQuiet(RUNTIME, [
-        '--root',
-        bareState,
-        'create',
-        '--bundle',
-        bareBundle,
-        '--pid-file',
-        pidFile,
-        id,
-      ]);
-      const pid = Number(readFileSync(pidFile, 'utf8'));
-      await runQuiet(RUNTIME, ['--root', bareState, 'start', id]);
-      await exited(pid);
-      await runQuiet(RUNTIME, ['--root', bareState, 'delete', id]);
-    });
+    const [agentLifecycle, bareLifecycle, bareSplit] = await measureAlternating(o, 'lifecycle', [
+      async (i) => {
+        const id = `c${i}`;
+        await timed('create', () => create(id, ['true']));
+        await timed('start', () => api.startContainer({ container_id: id }));
+        await timed('wait', () => api.waitProcess({ container_id: id, exec_id: id }));
+        await timed('remove', () => api.removeContainer({ container_id: id, timeout: 0 }));
+      },
+      (i) => run(RUNTIME, ['--root', bareState, 'run', '--bundle', bareBundle, `bare${i}`]),
+      async (i) => {
+        const id = `split${i}`;
+        const pidFile = path.join(dir, `${id}.pid`);
+        const create = ['create', '--bundle', bareBundle, '--pid-file', pidFile, id];
+        await runQuiet(RUNTIME, ['--root', bareState, ...create]);
+        const pid = Number(readFileSync(pidFile, 'utf8'));
+        await runQuiet(RUNTIME, ['--root', bareState, 'start', id]);
+        await exited(pid);
+        await runQuiet(RUNTIME, ['--root', bareState, 'delete', id]);
+      },
+    ]);
 
     await create('host', ['cat']);
     await api.startContainer({ container_id: 'host' });
-    const agentExec = await measure(o, 'agent exec', async (i) => {
-      const execId = `e${i + WARMUP}`;
-      await api.execProcess({
-        container_id: 'host',
-        exec_id: execId,
-        string_user: undefined,
-        process: processOf(['true']),
-      });
-      await api.waitProcess({ container_id: 'host', exec_id: execId });
-    });
     const stateRoot = path.join(guestRoot, 'run/kata-agent/runtime', RUNTIME);
-    const bareExec = await measure(o, `bare ${RUNTIME} exec`, () =>
-      run(RUNTIME, ['--root', stateRoot, 'exec', 'host', 'true']),
-    );
+    const [agentExec, bareExec] = await measureAlternating(o, 'exec', [
+      async (i) => {
+        const execId = `e${i}`;
+        await api.execProcess({
+          container_id: 'host',
+          exec_id: execId,
+          string_user: undefined,
+          process: processOf(['true']),
+        });
+        await api.waitProcess({ container_id: 'host', exec_id: execId });
+      },
+      () => run(RUNTIME, ['--root', stateRoot, 'exec', 'host', 'true']),
+    ]);
     await api.removeContainer({ container_id: 'host', timeout: 0 });
 
     return { agentLifecycle, bareLifecycle, bareSplit, agentExec, bareExec, phases };

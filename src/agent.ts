@@ -36,7 +36,7 @@ export interface RunningAgent {
 }
 
 /** What tests and embedders may plug in beyond the configuration. */
-export interface StartOptions extends ContainerModules {
+export interface StartOptions extends Partial<ContainerModules> {
   /** Receives spans instead of the configured trace endpoint. */
   spanExporter?: () => SpanExporter;
   /** The clock SetGuestDateTime sets instead of the system clock. */
@@ -73,12 +73,11 @@ export async function startAgent(
       deviceHandlers: () => devices.manager.handlerNames(),
       storageDrivers: () => storage.driverNames(),
     },
-    containerCgroups: () =>
-      containers.sandbox
-        .containerCpusets()
-        .map((c) => ({ path: c.cgroupsPath, keepOwnCpuset: c.cpuset !== undefined })),
+    containerCgroups: () => containers.sandbox.cpusetTargets(),
   });
   Object.assign(handlers, guestHandlers(guest), containers.handlers);
+  gauges.register('containers', () => containers.sandbox.containerCount);
+  gauges.register('processes', () => containers.sandbox.processCount);
   const server = new AgentServer({
     agent: tracing.wrap(handlers),
     health: tracing.wrap(healthHandlers()),

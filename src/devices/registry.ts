@@ -7,6 +7,7 @@ import type { SystemPaths } from '../guest/paths';
 import { errorText } from '../guest/sysfs-io';
 import { scanSysfs } from './sysfs-scan';
 import type { Uevent, UeventSink } from './uevent';
+import { withSpan } from '../tracing/span-api';
 
 export interface DeviceRecord {
   devpath: string;
@@ -130,6 +131,10 @@ export class DeviceRegistry implements UeventSink {
    * hotplug timeout (or `timeoutMs`) fails with DEADLINE_EXCEEDED naming `what`.
    */
   waitFor(predicate: DevicePredicate, what: string, timeoutMs = this.timeoutMs): Promise<DeviceRecord> {
+    return withSpan('device wait', { device: what }, () => this.waitNow(predicate, what, timeoutMs));
+  }
+
+  private waitNow(predicate: DevicePredicate, what: string, timeoutMs: number): Promise<DeviceRecord> {
     const known = this.find(predicate);
     if (known) return Promise.resolve(known);
     return new Promise((resolve, reject) => {

@@ -28,6 +28,8 @@ export class ConsoleSocket {
       cs.server.once('error', reject);
       cs.server.listen(path, () => {
         cs.server.off('error', reject);
+        // Later errors only matter to receive(), which the runtime's exit settles.
+        cs.server.on('error', (err) => cs.finish(err));
         resolve();
       });
     });
@@ -50,6 +52,7 @@ export class ConsoleSocket {
       return;
     }
     this.connection = c;
+    c.on('error', (err) => this.finish(err));
     const fd = (c as unknown as { _handle: { fd: number } })._handle.fd;
     const tryReceive = (): boolean => {
       let msg;

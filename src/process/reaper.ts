@@ -29,11 +29,14 @@ interface Watch {
 // runtime wrote the pid file) keep their status here for a while.
 const UNCLAIMED_TTL_MS = 60_000;
 const UNCLAIMED_MAX = 1024;
+// Also a safety net: a pass every so often while anything is awaited.
+const KEEP_ALIVE_MS = 1000;
 
 export class Reaper {
   private readonly watches = new Map<number, Watch>();
   private readonly unclaimed = new Map<number, { status: ExitStatus; at: number }>();
   private scheduled = false;
+  private keepAlive: NodeJS.Timeout | undefined;
   private started = false;
   private readonly onSignal = (): void => this.schedule();
 
@@ -71,6 +74,7 @@ export class Reaper {
       return promise;
     }
     this.watches.set(pid, { promise, resolve });
+    this.holdEventLoop();
     this.schedule();
     return promise;
   }
@@ -78,6 +82,17 @@ export class Reaper {
   /** Number of pids being waited for (for tests and metrics). */
   get watching(): number {
     return this.watches.size;
+  }
+
+  // Node's signal handles do not keep the event loop alive: while someone waits for
+  // an exit, a timer does, or Node could exit before the SIGCHLD is seen.
+  private holdEventLoop(): void {
+    this.keepAlive ??= setInterval(() => this.schedule(), KEEP_ALIVE_MS);
+  }
+
+  private releaseEventLoop(): void {
+    clearInterval(this.keepAlive);
+    this.keepAlive = undefined;
   }
 
   private schedule(): void {
@@ -121,6 +136,7 @@ export class Reaper {
     const watch = this.watches.get(pid);
     if (watch) {
       this.watches.delete(pid);
+      if (this.watches.size === 0) this.releaseEventLoop();
       watch.resolve(status);
       return;
     }

@@ -4,6 +4,7 @@
 // file, never to the container's stdio, and a failure surfaces with the runtime's
 // own message.
 import { spawn, type StdioOptions } from 'node:child_process';
+import { withSpan } from '../tracing/span-api';
 import { mkdirSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import type { OciRuntimeName } from '../config/options';
@@ -141,7 +142,9 @@ export class OciRuntime {
     const command = `${this.name} ${args[0]}`;
     let result: ChildResult;
     try {
-      result = await this.launch([...global, ...args], stdio, inv.ignoreSigpipe ?? false);
+      result = await withSpan('runtime', { runtime: this.name, command: args[0] }, () =>
+        this.launch([...global, ...args], stdio, inv.ignoreSigpipe ?? false),
+      );
     } catch (err) {
       throw new RuntimeError(command, null, (err as Error).message);
     }

@@ -3,11 +3,11 @@
 // the sandbox's, a cgroup path always set, the guest root device denied, the
 // cpuset fitted to the guest's CPUs, net.* sysctls applied sandbox-wide, guest
 // hooks appended and a symbolic user resolved.
-import { existsSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { guestValidCpuset, onlineCpus } from '../cgroups/cpuset';
 import { invalidArgument } from '../rpc/errors';
-import type { OciHooks, OciNamespace, OciProcess, OciSpec } from '../runtime/oci-types';
+import type { OciDeviceRule, OciHooks, OciNamespace, OciProcess, OciSpec } from '../runtime/oci-types';
 import { resolveUser } from '../runtime/user';
 import { addGuestHooks } from './guest-hooks';
 import type { GuestPaths } from './paths';
@@ -25,6 +25,8 @@ export interface SpecContext {
   guestHooks: OciHooks | undefined;
   /** Process.User.Username of the host's spec, resolved in the rootfs. */
   username: string;
+  /** Device-cgroup rule denying the block device of the guest's root. */
+  rootDenyRule: OciDeviceRule;
 }
 
 export interface PreparedSpec {
@@ -48,14 +50,10 @@ export function prepareSpec(spec: OciSpec, ctx: SpecContext): PreparedSpec {
   linux.namespaces = sandboxNamespaces(linux.namespaces ?? [], ctx, warnings);
   linux.cgroupsPath = path.posix.normalize('/' + (linux.cgroupsPath || ctx.defaultCgroupsPath));
 
-  // Keep containers away from the block device behind the guest's own root (1.x).
-  const rootDev = statSync(ctx.paths.guest('/')).dev;
-  const major = (rootDev >>> 8) & 0xfff;
+  // Keep containers away from the block device behind the guest's own root (1.x);
+  // a root without one (initramfs, tmpfs) has major 0 and needs no rule.
   const resources = (linux.resources ??= {});
-  if (major !== 0) {
-    const minor = (rootDev & 0xff) | ((rootDev >>> 12) & 0xfff00);
-    (resources.devices ??= []).push({ allow: false, type: 'b', major, minor, access: 'rw' });
-  }
+  if (ctx.rootDenyRule.major) (resources.devices ??= []).push(ctx.rootDenyRule);
   if (resources.cpu?.cpus) resources.cpu.cpus = fitCpuset(resources.cpu.cpus, ctx.sysRoot);
 
   if (linux.sysctl) {

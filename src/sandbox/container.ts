@@ -1,7 +1,7 @@
 // One container of the sandbox: its runtime state, init and exec'd processes,
 // storages and cgroup. Lifecycle operations are ordered by a per-container lock;
 // stdio, waits and signals take none, so they never wait behind a slow operation.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
@@ -93,8 +93,10 @@ export class Container {
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'cannot watch for OOM events');
       }
+      const runtimeExe = exeOf(this.init.pid);
       try {
         await this.ctx.runtime.start(this.id, this.hasHooks);
+        await untilExecuted(this.init.pid, runtimeExe);
       } catch (err) {
         this.oomWatch?.stop();
         this.oomWatch = undefined;
@@ -107,7 +109,11 @@ export class Container {
 
   exec(execId: string, proc: Process): Promise<void> {
     return this.locked(async () => {
-      if (this.status === 'stopped') throw failedPrecondition(`Cannot exec in stopped container ${this.id}`);
+      const status = this.status;
+      if (status === 'stopped') throw failedPrecondition(`Cannot exec in stopped container ${this.id}`);
+      // A frozen cgroup would freeze the new process before the runtime sees it start,
+      // and the call would hang (so would 1.x's): refuse instead.
+      if (status === 'paused') throw failedPrecondition(`Cannot exec in paused container ${this.id}`);
       // Execs are ordered by the lock, so the id cannot be taken while this one starts.
       if (this.processes.has(execId))
         throw alreadyExists(`Process ${execId} already exists in container ${this.id}`);
@@ -127,9 +133,9 @@ export class Container {
       );
       p.markRunning();
       p.onReleasable = () => {
-        // Waited for and drained: its stdin pipe and stream handles go with the record.
+        if (this.processes.get(execId) !== p) return;
+        this.processes.delete(execId);
         p.io.destroy();
-        if (this.processes.get(execId) === p) this.processes.delete(execId);
       };
       this.processes.set(execId, p);
     });
@@ -314,6 +320,28 @@ async function waitAll(processes: ContainerProcess[], timeoutSec: number): Promi
     await Promise.race([all, timeout]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+function exeOf(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `runtime start` may return while the init is still the runtime's own code (which
+ * catches signals); waits, briefly, until it has exec'd the container's program, so
+ * that signal decisions (SIGTERM → SIGKILL) look at the right process.
+ */
+async function untilExecuted(pid: number, runtimeExe: string | undefined): Promise<void> {
+  if (runtimeExe === undefined) return;
+  for (let i = 0; i < 200; i++) {
+    const now = exeOf(pid);
+    if (now === undefined || now !== runtimeExe) return;
+    await delay(5);
   }
 }
 

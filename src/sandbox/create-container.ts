@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { guestRootDenyRule } from '../devices/rootfs';
 import type { DeviceManager, SpecDevices } from '../devices/types';
 import type { CreateContainerRequest } from '../generated/agent';
 import { toOciSpec } from '../runtime/oci-spec';
@@ -49,6 +50,7 @@ export async function createContainer(
       defaultCgroupsPath: view.defaultCgroupsPath,
       guestHooks: view.guestHooks,
       username: req.OCI!.Process?.User?.Username ?? '',
+      rootDenyRule: await guestRootDenyRule(ctx.paths.guest('/')),
     });
     for (const w of prepared.warnings) log.warn(w);
     mkdirSync(bundle, { recursive: true, mode: 0o700 });

@@ -7,7 +7,8 @@ import type { CreateContainerRequest, CreateSandboxRequest } from '../generated/
 import type { DeviceManager } from '../devices/types';
 import type { Logger } from '../logging/logger';
 import { native } from '../native';
-import { alreadyExists, failedPrecondition, notFound, unknown } from '../rpc/errors';
+import { status } from '@grpc/grpc-js';
+import { AgentError, alreadyExists, failedPrecondition, notFound, unknown } from '../rpc/errors';
 import type { OciHooks } from '../runtime/oci-types';
 import type { MountedStorage } from '../storage/types';
 import type { Container } from './container';
@@ -100,7 +101,11 @@ export class Sandbox {
         all.map((c) =>
           c.remove(0).then(
             () => this.forget(c.id),
-            (err: Error) => errors.push(`container ${c.id}: ${err.message}`),
+            (err: Error) => {
+              // Removed meanwhile by a RemoveContainer: nothing left to do.
+              if (!(err instanceof AgentError && err.code === status.NOT_FOUND))
+                errors.push(`container ${c.id}: ${err.message}`);
+            },
           ),
         ),
       );
@@ -139,14 +144,25 @@ export class Sandbox {
     return c;
   }
 
+  /** Containers and their live processes, for the metrics gauges. */
+  get containerCount(): number {
+    return this.containers.size;
+  }
+
+  get processCount(): number {
+    let n = 0;
+    for (const c of this.containers.values()) for (const p of c.processes.values()) if (!p.hasExited) n++;
+    return n;
+  }
+
   /** Cgroup paths of every container, for cpuset widening after CPU hotplug. */
   containerCgroupPaths(): string[] {
     return [...this.containers.values()].map((c) => c.cgroupsPath);
   }
 
-  /** Containers with their own cpuset keep it; the others follow the online CPUs. */
-  containerCpusets(): { cgroupsPath: string; cpuset: string | undefined }[] {
-    return [...this.containers.values()].map((c) => ({ cgroupsPath: c.cgroupsPath, cpuset: c.cpuset }));
+  /** For OnlineCPUMem: containers with their own cpuset keep it, the others get every online CPU. */
+  cpusetTargets(): { path: string; keepOwnCpuset: boolean }[] {
+    return [...this.containers.values()].map((c) => ({ path: c.cgroupsPath, keepOwnCpuset: !!c.cpuset }));
   }
 
   async createContainer(req: CreateContainerRequest): Promise<void> {

@@ -10,7 +10,6 @@ import type { Logger } from '../logging/logger';
 import { sharedReaper } from '../process/shared-reaper';
 import { containerHandlers } from '../rpc/handlers/containers';
 import { processHandlers } from '../rpc/handlers/processes';
-import { invalidArgument } from '../rpc/errors';
 import type { AgentHandlers } from '../rpc/types';
 import { native } from '../native';
 import { exposeReadOnly } from '../runtime/binary';
@@ -29,8 +28,8 @@ export interface ContainerSupport {
 }
 
 export interface ContainerModules {
-  storage?: StorageManager;
-  devices?: DeviceManager;
+  storage: StorageManager;
+  devices: DeviceManager;
 }
 
 export const CGROUP_PARENT = '/kata';
@@ -38,7 +37,7 @@ export const CGROUP_PARENT = '/kata';
 export function containerSupport(
   config: AgentConfig,
   log: Logger,
-  modules: ContainerModules = {},
+  modules: ContainerModules,
 ): ContainerSupport {
   const paths = new GuestPaths(config.guestRoot);
   const reaper = sharedReaper(log);
@@ -59,14 +58,14 @@ export function containerSupport(
       cgroups: new CgroupFs(path.join(config.sysRoot || '/', 'sys/fs/cgroup')),
       oom,
       paths,
-      storage: modules.storage ?? noStorage,
+      storage: modules.storage,
       deletions: new PendingDeletions(log),
       pipeSize: config.containerPipeSize,
       sysRoot: config.sysRoot,
       noPivot: !config.guestRoot && rootIsInitramfs(),
       log,
     },
-    devices: modules.devices ?? noDevices,
+    devices: modules.devices,
     rootLog: log,
     modprobe: config.modprobe,
     cgroupParent: CGROUP_PARENT,
@@ -97,21 +96,3 @@ function rootIsInitramfs(): boolean {
     return false;
   }
 }
-
-// Until storage and device drivers are plugged in, anything the host asks for is refused.
-const noStorage: StorageManager = {
-  async mountAll(storages) {
-    if (storages.length)
-      throw invalidArgument(`Unknown storage driver ${JSON.stringify(storages[0].driver)}`);
-    return [];
-  },
-  async releaseAll() {},
-  driverNames: () => [],
-};
-
-const noDevices: DeviceManager = {
-  async applyDevices(devices) {
-    if (devices.length) throw invalidArgument(`Unknown device type ${JSON.stringify(devices[0].type)}`);
-  },
-  handlerNames: () => [],
-};

@@ -9,6 +9,7 @@ import { errorText, isCode, writeAttribute } from '../guest/sysfs-io';
 import { native } from '../native';
 import { internal, invalidArgument } from '../rpc/errors';
 import { BIND_REMOUNT_FLAGS, parseKeyValueOptions, parseMountOptions } from './mount-options';
+import { withSpan } from '../tracing/span-api';
 
 /** The two system calls, so that tests could observe them; the addon's by default. */
 export interface MountSyscalls {
@@ -37,7 +38,13 @@ export class Mounter {
     private readonly sys: MountSyscalls = lazyNative(),
   ) {}
 
-  async mount(request: MountRequest): Promise<Unmount> {
+  mount(request: MountRequest): Promise<Unmount> {
+    return withSpan('mount', { fstype: request.fstype, target: request.target }, () =>
+      this.mountNow(request),
+    );
+  }
+
+  private async mountNow(request: MountRequest): Promise<Unmount> {
     const { source, target, fstype } = request;
     if (!source) throw invalidArgument('need mount source');
     if (!target) throw invalidArgument('need mount destination');

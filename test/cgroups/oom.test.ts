@@ -41,6 +41,8 @@ test('without eventfd the oom_kill counter is polled; kills before the watch do 
   writeFileSync(file, 'oom_kill_disable 0\nunder_oom 0\noom_kill 2\n');
   let fired = 0;
   let wake: () => void = () => undefined;
+  // The poll timer does not hold the event loop; this test must.
+  const keepAlive = setInterval(() => undefined, 1000);
   const watch = pollOomKills(
     file,
     'oom_kill',
@@ -50,16 +52,14 @@ test('without eventfd the oom_kill counter is polled; kills before the watch do 
     },
     10,
   );
-  // The poll timer does not hold the event loop open (by design): this one does, for the test.
-  const keepAlive = setInterval(() => undefined, 1000);
   try {
     const seen = new Promise<void>((r) => (wake = r));
     writeFileSync(file, 'oom_kill_disable 0\nunder_oom 0\noom_kill 3\n');
     await seen;
     assert.equal(fired, 1);
   } finally {
-    clearInterval(keepAlive);
     watch.stop();
+    clearInterval(keepAlive);
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -144,6 +144,7 @@ for (const runtime of RUNTIMES) {
       await expectCode(h.c.agent.resumeContainer({ container_id: 'res' }), status.FAILED_PRECONDITION);
       await h.c.agent.pauseContainer({ container_id: 'res' });
       assert.equal(readFileSync(freezer, 'utf8').trim(), 'FROZEN');
+      await expectCode(exec(h, 'res', 'frozen', ['true']), status.FAILED_PRECONDITION, /paused/);
       await h.c.agent.resumeContainer({ container_id: 'res' });
       assert.equal(readFileSync(freezer, 'utf8').trim(), 'THAWED');
 

@@ -42,9 +42,10 @@ describe('processes (crun)', () => {
     await h.stop();
   });
 
-  test('100 execs leave zero zombies', async () => {
+  test('100 execs leave zero zombies and no open fds', async () => {
     await createContainer(h, 'execs', ['cat']);
     await h.c.agent.startContainer({ container_id: 'execs' });
+    const fdsBefore = readdirSync('/proc/self/fd').length;
     for (let i = 0; i < 100; i++) {
       await exec(h, 'execs', `e${i}`, ['true']);
       const [{ status: code }] = await Promise.all([
@@ -55,10 +56,25 @@ describe('processes (crun)', () => {
       assert.equal(code, 0);
     }
     await eventually('no zombies', () => zombies().length === 0);
-    // Drained and waited records go away.
+    // Drained and waited records go away, with their fds.
+    assert.ok(readdirSync('/proc/self/fd').length <= fdsBefore + 5, 'fds of finished execs closed');
     await expectCode(h.c.agent.waitProcess({ container_id: 'execs', exec_id: 'e0' }), status.NOT_FOUND);
     await h.c.agent.removeContainer({ container_id: 'execs', timeout: 0 });
     await eventually('no zombies', () => zombies().length === 0);
+  });
+
+  test('whole container lives, with and without terminals, leave no fd open', async () => {
+    const before = readdirSync('/proc/self/fd').length;
+    for (let i = 0; i < 4; i++) {
+      const r = await run(h, `fd${i}`, ['sh', '-c', 'echo hi'], { terminal: i % 2 === 1 });
+      assert.match(r.stdout, /hi/);
+    }
+    await createContainer(h, 'fdexec', ['cat']);
+    await h.c.agent.startContainer({ container_id: 'fdexec' });
+    await exec(h, 'fdexec', 't', ['true'], { terminal: true });
+    await h.c.agent.waitProcess({ container_id: 'fdexec', exec_id: 't' });
+    await h.c.agent.removeContainer({ container_id: 'fdexec', timeout: 0 });
+    assert.ok(readdirSync('/proc/self/fd').length <= before + 2, 'no fd left open');
   });
 
   test('orphans reparented to the agent are reaped', async () => {

@@ -152,8 +152,18 @@ describe('sandbox (crun)', () => {
         }),
       );
       assert.equal(h.storage.mountPoints.length, 1);
-      await h.c.agent.destroySandbox({});
+      await createContainer(h, 'c', ['cat']);
+      // A failing step is reported; everything else is still released and nothing stays locked.
+      h.storage.failNextRelease = true;
+      await expectCode(
+        h.c.agent.destroySandbox({}),
+        status.UNKNOWN,
+        /container c: release storages: injected release failure/,
+      );
       assert.deepEqual(h.storage.mountPoints, []);
+      assert.deepEqual(mountsUnder(h.guest('/')), []);
+      await expectCode(h.c.agent.statsContainer({ container_id: 'c' }), status.NOT_FOUND);
+      await h.c.agent.createSandbox(sandboxRequest(h));
     } finally {
       await h.stop();
     }
@@ -215,7 +225,7 @@ describe('sandbox (crun)', () => {
   });
 
   test('storages and mount sources under /run/kata-containers follow the guest root', async () => {
-    const h = await startHarness({ runtime });
+    const h = await startHarness({ runtime, realStorage: true });
     try {
       const volume = '/run/kata-containers/shared/containers/vol';
       await createContainer(h, 'vol', ['sh', '-c', 'echo data > /vol/file'], {

@@ -11,6 +11,7 @@ import type { OciRuntimeName } from '../../src/config/options';
 import { CreateContainerRequest, type CreateSandboxRequest } from '../../src/generated/agent';
 import { Process, Spec } from '../../src/generated/oci';
 import { startTestAgent, type TestAgent } from './agent';
+import type { StartOptions } from '../../src/agent';
 import { LocalStorage } from './local-storage';
 import { busyboxRootfs } from './rootfs';
 
@@ -37,7 +38,13 @@ export interface HarnessOptions {
   sandbox?: Partial<CreateSandboxRequest>;
   /** Skip CreateSandbox. */
   noSandbox?: boolean;
+  /** The agent's own storage drivers instead of the local/ephemeral test double. */
+  realStorage?: boolean;
   config?: Parameters<typeof startTestAgent>[0];
+  /** Kernel command line of the agent ("agent.trace", ...). */
+  cmdline?: string;
+  /** Everything else startAgent takes (a span exporter, ...); storage stays the harness's. */
+  start?: Omit<StartOptions, 'storage'>;
 }
 
 /** True when some ancestor process is in another `ns` namespace than this one. */
@@ -67,7 +74,10 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   requirePrivateNamespaces();
   const guestRoot = mkdtempSync(path.join(os.tmpdir(), 'kata-guest-'));
   const storage = new LocalStorage(guestRoot);
-  const t = await startTestAgent({ ociRuntime: o.runtime, guestRoot, ...o.config }, '', { storage });
+  const t = await startTestAgent({ ociRuntime: o.runtime, guestRoot, ...o.config }, o.cmdline ?? '', {
+    ...o.start,
+    ...(o.realStorage ? {} : { storage }),
+  });
   symlinkSync(busyboxRootfs(), path.join(t.config.guestRoot, 'rootfs'));
   const c = await t.client();
   const sandboxId = `t${process.pid}-${++sandboxSeq}`;

@@ -9,6 +9,8 @@ import type { MountedStorage, StorageManager } from '../../src/storage/types';
 
 export class LocalStorage implements StorageManager {
   private readonly refs = new Map<string, number>();
+  /** Makes the next releaseAll fail (after releasing), to test error reporting. */
+  failNextRelease = false;
   constructor(private readonly guestRoot: string) {}
 
   async mountAll(storages: readonly Storage[]): Promise<MountedStorage[]> {
@@ -45,6 +47,10 @@ export class LocalStorage implements StorageManager {
       this.refs.delete(m.mountPoint);
       if (m.driver === 'ephemeral') native().umount2(m.mountPoint, native().constants.MNT_DETACH);
       rmSync(m.mountPoint, { recursive: true, force: true });
+    }
+    if (this.failNextRelease) {
+      this.failNextRelease = false;
+      throw new Error('injected release failure');
     }
   }
 

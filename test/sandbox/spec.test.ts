@@ -104,6 +104,7 @@ test('the guest spec: rootfs, namespaces, cgroup path, root-device rule, net sys
     defaultCgroupsPath: '/kata/sb/c1',
     guestHooks: undefined,
     username: 'ann',
+    rootDenyRule: { allow: false, type: 'b', major: 8, minor: 1, access: 'rw' },
   });
   assert.equal(resolved, rootfs);
   assert.equal(out.root?.path, rootfs);
@@ -120,7 +121,11 @@ test('the guest spec: rootfs, namespaces, cgroup path, root-device rule, net sys
   assert.deepEqual(out.linux?.sysctl, { 'kernel.msgmax': '10' });
   assert.equal(readFileSync(path.join(sysRoot, 'proc/sys/net/core/somaxconn'), 'utf8'), '512');
   assert.deepEqual(out.process?.user, { uid: 1000, gid: 100 });
-  const deny = out.linux?.resources?.devices?.at(-1);
-  assert.equal(deny?.allow, false);
-  assert.equal(deny?.type, 'b');
+  assert.deepEqual(out.linux?.resources?.devices?.at(-1), {
+    allow: false,
+    type: 'b',
+    major: 8,
+    minor: 1,
+    access: 'rw',
+  });
 });
