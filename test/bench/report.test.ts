@@ -43,7 +43,10 @@ test('verdicts: ratio targets use the median of per-round ratios; throughput cos
 test('the generated block replaces only itself, or goes under the title', () => {
   const hand = '# Benchmarks\n\nintro\n\n## VM\n\nnumbers\n';
   const first = spliceBlock(hand, 'generated one');
-  assert.equal(first, `# Benchmarks\n\n${BEGIN_MARKER}\ngenerated one\n${END_MARKER}\n\nintro\n\n## VM\n\nnumbers\n`);
+  assert.equal(
+    first,
+    `# Benchmarks\n\n${BEGIN_MARKER}\ngenerated one\n${END_MARKER}\n\nintro\n\n## VM\n\nnumbers\n`,
+  );
   const second = spliceBlock(first, 'generated two');
   assert.equal(second, first.replace('generated one', 'generated two'));
   assert.equal(spliceBlock(undefined, 'g'), `# Benchmarks\n\n${BEGIN_MARKER}\ng\n${END_MARKER}\n`);
