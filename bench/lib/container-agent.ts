@@ -1,10 +1,11 @@
 // An agent process ready to run containers, as the container benchmarks use
 // it: its guest root holds the busybox rootfs, a sandbox is created, and runs
 // go through the client library the way a host drives them.
-import { symlinkSync } from 'node:fs';
+import { existsSync, readdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { AgentClient } from '../../src/client/agent-client';
 import { CreateContainerRequest } from '../../src/generated/agent';
+import { CGROUP_PARENT } from '../../src/sandbox/support';
 import { busyboxProcess, busyboxSpec } from '../../test/helpers/containers';
 import { busyboxRootfs } from '../../test/helpers/rootfs';
 import { readToEnd } from '../../test/robustness/streams';
@@ -28,7 +29,7 @@ export interface ContainerAgent {
 }
 
 export async function startContainerAgent(nodeArgs: string[] = []): Promise<ContainerAgent> {
-  const proc = await spawnAgent({ nodeArgs });
+  const proc = await spawnAgent({ nodeArgs, realSysRoot: true });
   const guest = path.join(proc.dir, 'guest');
   symlinkSync(busyboxRootfs(), path.join(guest, 'rootfs'));
   const client = await proc.client();
@@ -81,6 +82,14 @@ export async function startContainerAgent(nodeArgs: string[] = []): Promise<Cont
     async stop() {
       await client.agent.destroySandbox({}).catch(() => undefined);
       await proc.stop();
+      // DestroySandbox removes the sandbox's cgroup: say so when it did not.
+      const left = readdirSync('/sys/fs/cgroup').filter((c) =>
+        existsSync(path.join('/sys/fs/cgroup', c, CGROUP_PARENT, sandboxId)),
+      );
+      if (left.length)
+        process.stderr.write(
+          `warning: sandbox cgroup ${CGROUP_PARENT}/${sandboxId} left in ${left.join(', ')}\n`,
+        );
     },
   };
 }

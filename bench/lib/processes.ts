@@ -135,6 +135,11 @@ export interface AgentSpawnOptions {
   env?: NodeJS.ProcessEnv;
   /** How clients reach the unix socket (the agent tells yamux from HTTP/2 by the first bytes). */
   transport?: Transport;
+  /**
+   * Use the machine's /sys (for containers: the agent manages their cgroups there).
+   * By default sysfs lookups go to an empty scratch tree.
+   */
+  realSysRoot?: boolean;
 }
 
 export function spawnAgent(options: AgentSpawnOptions = {}): Promise<StartedProcess> {
@@ -152,8 +157,7 @@ export function spawnAgent(options: AgentSpawnOptions = {}): Promise<StartedProc
         path.join(dir, 'cmdline'),
         '--guest-root',
         path.join(dir, 'guest'),
-        '--sys-root',
-        path.join(dir, 'sys'),
+        ...(options.realSysRoot ? [] : ['--sys-root', path.join(dir, 'sys')]),
         ...(options.args ?? []),
       ];
     },
