@@ -1,7 +1,9 @@
 // Container lifecycle and exec through the agent, next to the same work done by a
 // bare `crun` in the same run: create+start+wait+remove of `true` against
 // `crun run` of the very bundle the agent wrote, and ExecProcess+WaitProcess
-// against `crun exec` into the same container. Prints medians, p90s and ratios.
+// against `crun exec` into the same container; the lifecycle also against the
+// runtime calls the agent makes (create, start, delete) by hand. Prints medians,
+// p90s and ratios; `npm run bench` (bench/run.ts) calls measureLifecycle once per round.
 //   bash scripts/bench-lifecycle.sh [--iterations N] [--runtime crun|runc]
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,16 +19,25 @@ import { Process, Spec } from '../src/generated/oci';
 import { createLogger } from '../src/logging/logger';
 import { buildBusyboxRootfs } from '../src/tools/busybox-rootfs';
 
-const { values } = parseArgs({
-  options: {
-    iterations: { type: 'string', default: '40' },
-    warmup: { type: 'string', default: '5' },
-    runtime: { type: 'string', default: 'crun' },
-  },
-});
-const ITERATIONS = Number(values.iterations);
-const WARMUP = Number(values.warmup);
-const RUNTIME = values.runtime as OciRuntimeName;
+export interface LifecycleOptions {
+  iterations: number;
+  warmup: number;
+  runtime: OciRuntimeName;
+  /** No progress lines on stderr. */
+  quiet?: boolean;
+}
+
+export interface LifecycleResult {
+  /** Milliseconds per iteration, sorted. */
+  agentLifecycle: number[];
+  bareLifecycle: number[];
+  /** The same bundle through separate create, start and delete calls, as the agent makes them. */
+  bareSplit: number[];
+  agentExec: number[];
+  bareExec: number[];
+  /** Milliseconds per agent call of the lifecycle, in iteration order. */
+  phases: Record<string, number[]>;
+}
 
 function processOf(args: string[]): Process {
   return Process.fromPartial({
@@ -67,28 +78,55 @@ function run(command: string, args: string[]): Promise<void> {
   });
 }
 
-/** Times `a` and `b` alternately (so load changes hit both alike); returns sorted samples. */
-async function measurePair(
+/** Runs a command with its stdio on /dev/null (a created container keeps what it inherits). */
+function runQuiet(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: 'ignore' });
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')}: exit ${code}`)),
+    );
+  });
+}
+
+/** Until `pid` is gone or a zombie (this process reaps orphans while an agent runs in it). */
+async function exited(pid: number): Promise<void> {
+  for (;;) {
+    let state: string;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      state = stat.charAt(stat.lastIndexOf(')') + 2);
+    } catch {
+      return;
+    }
+    if (state === 'Z') return;
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+/** Times the functions in turn, iteration by iteration (so load changes hit all alike); sorted samples of each. */
+async function measureAlternating(
+  o: LifecycleOptions,
   label: string,
-  a: (i: number) => Promise<void>,
-  b: (i: number) => Promise<void>,
-): Promise<[number[], number[]]> {
-  const times: [number[], number[]] = [[], []];
-  for (let i = -WARMUP; i < ITERATIONS; i++) {
-    for (const [k, fn] of [a, b].entries()) {
+  fns: ((i: number) => Promise<void>)[],
+): Promise<number[][]> {
+  const times: number[][] = fns.map(() => []);
+  for (let i = -o.warmup; i < o.iterations; i++) {
+    for (const [k, fn] of fns.entries()) {
       const start = process.hrtime.bigint();
-      await fn(i + WARMUP);
+      await fn(i + o.warmup);
       if (i >= 0) times[k].push(Number(process.hrtime.bigint() - start) / 1e6);
     }
   }
-  process.stderr.write(`measured ${label}\n`);
-  return [times[0].sort((x, y) => x - y), times[1].sort((x, y) => x - y)];
+  if (!o.quiet) process.stderr.write(`measured ${label}\n`);
+  return times.map((t) => t.sort((x, y) => x - y));
 }
 
 const quantile = (sorted: number[], q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
-async function main(): Promise<void> {
+export async function measureLifecycle(o: LifecycleOptions): Promise<LifecycleResult> {
+  const RUNTIME = o.runtime;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kata-bench-'));
   const guestRoot = path.join(dir, 'guest');
   mkdirSync(guestRoot);
@@ -132,8 +170,7 @@ async function main(): Promise<void> {
       await fn();
       phases[phase].push(Number(process.hrtime.bigint() - start) / 1e6);
     };
-    const [agentLifecycle, bareLifecycle] = await measurePair(
-      'lifecycle',
+    const [agentLifecycle, bareLifecycle, bareSplit] = await measureAlternating(o, 'lifecycle', [
       async (i) => {
         const id = `c${i}`;
         await timed('create', () => create(id, ['true']));
@@ -142,13 +179,22 @@ async function main(): Promise<void> {
         await timed('remove', () => api.removeContainer({ container_id: id, timeout: 0 }));
       },
       (i) => run(RUNTIME, ['--root', bareState, 'run', '--bundle', bareBundle, `bare${i}`]),
-    );
+      async (i) => {
+        const id = `split${i}`;
+        const pidFile = path.join(dir, `${id}.pid`);
+        const create = ['create', '--bundle', bareBundle, '--pid-file', pidFile, id];
+        await runQuiet(RUNTIME, ['--root', bareState, ...create]);
+        const pid = Number(readFileSync(pidFile, 'utf8'));
+        await runQuiet(RUNTIME, ['--root', bareState, 'start', id]);
+        await exited(pid);
+        await runQuiet(RUNTIME, ['--root', bareState, 'delete', id]);
+      },
+    ]);
 
     await create('host', ['cat']);
     await api.startContainer({ container_id: 'host' });
     const stateRoot = path.join(guestRoot, 'run/kata-agent/runtime', RUNTIME);
-    const [agentExec, bareExec] = await measurePair(
-      'exec',
+    const [agentExec, bareExec] = await measureAlternating(o, 'exec', [
       async (i) => {
         const execId = `e${i}`;
         await api.execProcess({
@@ -160,26 +206,10 @@ async function main(): Promise<void> {
         await api.waitProcess({ container_id: 'host', exec_id: execId });
       },
       () => run(RUNTIME, ['--root', stateRoot, 'exec', 'host', 'true']),
-    );
+    ]);
     await api.removeContainer({ container_id: 'host', timeout: 0 });
 
-    const row = (name: string, agentTimes: number[], bare: number[]): string =>
-      `${name.padEnd(28)} agent median ${quantile(agentTimes, 0.5).toFixed(1)} ms p90 ${quantile(agentTimes, 0.9).toFixed(1)} ms | ` +
-      `bare median ${quantile(bare, 0.5).toFixed(1)} ms p90 ${quantile(bare, 0.9).toFixed(1)} ms | ` +
-      `ratio ${(quantile(agentTimes, 0.5) / quantile(bare, 0.5)).toFixed(2)}x`;
-    process.stdout.write(`${RUNTIME}, ${ITERATIONS} iterations after ${WARMUP} warm-up\n`);
-    process.stdout.write(row('create+start+wait+remove', agentLifecycle, bareLifecycle) + '\n');
-    process.stdout.write(row('exec+wait', agentExec, bareExec) + '\n');
-    const median = (xs: number[]): string =>
-      quantile(
-        [...xs].sort((a, b) => a - b),
-        0.5,
-      ).toFixed(1);
-    process.stdout.write(
-      `agent phases (median ms): ${Object.entries(phases)
-        .map(([k, v]) => `${k} ${median(v)}`)
-        .join(', ')}\n`,
-    );
+    return { agentLifecycle, bareLifecycle, bareSplit, agentExec, bareExec, phases };
   } finally {
     client.destroy();
     // DestroySandbox also removes the sandbox cgroup; `crun run` deleted its own.
@@ -188,7 +218,45 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: Error) => {
-  process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
-  process.exit(1);
-});
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      iterations: { type: 'string', default: '40' },
+      warmup: { type: 'string', default: '5' },
+      runtime: { type: 'string', default: 'crun' },
+    },
+  });
+  const ITERATIONS = Number(values.iterations);
+  const WARMUP = Number(values.warmup);
+  const RUNTIME = values.runtime as OciRuntimeName;
+  const { agentLifecycle, bareLifecycle, bareSplit, agentExec, bareExec, phases } = await measureLifecycle({
+    iterations: ITERATIONS,
+    warmup: WARMUP,
+    runtime: RUNTIME,
+  });
+  const row = (name: string, agentTimes: number[], bare: number[]): string =>
+    `${name.padEnd(28)} agent median ${quantile(agentTimes, 0.5).toFixed(1)} ms p90 ${quantile(agentTimes, 0.9).toFixed(1)} ms | ` +
+    `bare median ${quantile(bare, 0.5).toFixed(1)} ms p90 ${quantile(bare, 0.9).toFixed(1)} ms | ` +
+    `ratio ${(quantile(agentTimes, 0.5) / quantile(bare, 0.5)).toFixed(2)}x`;
+  process.stdout.write(`${RUNTIME}, ${ITERATIONS} iterations after ${WARMUP} warm-up\n`);
+  process.stdout.write(row('create+start+wait+remove', agentLifecycle, bareLifecycle) + '\n');
+  process.stdout.write(row('  against create,start,delete', agentLifecycle, bareSplit) + '\n');
+  process.stdout.write(row('exec+wait', agentExec, bareExec) + '\n');
+  const median = (xs: number[]): string =>
+    quantile(
+      [...xs].sort((a, b) => a - b),
+      0.5,
+    ).toFixed(1);
+  process.stdout.write(
+    `agent phases (median ms): ${Object.entries(phases)
+      .map(([k, v]) => `${k} ${median(v)}`)
+      .join(', ')}\n`,
+  );
+}
+
+if (require.main === module) {
+  main().catch((err: Error) => {
+    process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  });
+}

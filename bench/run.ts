@@ -11,6 +11,9 @@ import { reexecInNamespace } from './lib/namespace';
 import { consoleLines, writeReport } from './lib/report';
 import { evaluate, type BenchCase } from './lib/result';
 import { startupAndMemory } from './cases/startup-memory';
+import { lifecycleCases } from './cases/lifecycle';
+import { stdioCases } from './cases/stdio';
+import { containerMemory } from './cases/container-memory';
 import { unaryLatency } from './cases/unary';
 
 export interface BenchContext {
@@ -26,14 +29,39 @@ interface CaseGroup {
 
 const GROUPS: CaseGroup[] = [
   {
-    ids: ['unary-unix'],
+    ids: ['unary-unix', 'unary-yamux'],
     run: async (ctx) => [
-      await unaryLatency({ rounds: ctx.rounds, callsPerRound: 2000, nodeArgs: ctx.nodeArgs }),
+      await unaryLatency({
+        rounds: ctx.rounds,
+        callsPerRound: 2000,
+        nodeArgs: ctx.nodeArgs,
+        transport: 'unix',
+      }),
+      await unaryLatency({
+        rounds: ctx.rounds,
+        callsPerRound: 2000,
+        nodeArgs: ctx.nodeArgs,
+        transport: 'yamux',
+      }),
     ],
   },
   {
     ids: ['startup', 'rss-idle', 'rss-rpcs', 'rss-rpcs-small-heap'],
     run: (ctx) => startupAndMemory({ rounds: ctx.rounds, rpcs: 10_000, settleMs: 1000 }),
+  },
+  {
+    ids: ['lifecycle', 'lifecycle-split', 'exec'],
+    run: (ctx) => lifecycleCases({ rounds: ctx.rounds, iterationsPerRound: 10 }),
+  },
+  {
+    ids: ['stdout-32k', 'stdout-1m', 'stdin'],
+    run: (ctx) => stdioCases({ rounds: ctx.rounds, nodeArgs: ctx.nodeArgs, bytes: 128 * 1024 * 1024 }),
+  },
+  {
+    ids: ['rss-containers'],
+    run: async (ctx) => [
+      await containerMemory({ rounds: Math.min(ctx.rounds, 3), containers: 100, settleMs: 1000 }),
+    ],
   },
 ];
 

@@ -1,27 +1,36 @@
 // `npm run soak`: the long robustness runs, each bounded in time, with the
 // results printed and written to docs/soak.md.
 //   --only a,b        run only these steps
-//   --fuzz-seconds N  length of the protocol fuzzing step (default 120)
+//   --fuzz-seconds N   length of the protocol fuzzing step (default 120)
+//   --integrity-mib N  bytes through ReadStdout, checked by sha256 (default 1024)
+//   --execs N          execs in a row (default 10000)
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { machineInfo } from './lib/machine';
 import { reexecInNamespace } from './lib/namespace';
 import { fuzzSoak } from './soak/fuzz';
+import { execSoak, integritySoak } from './soak/containers';
 import type { SoakOptions, SoakStep } from './soak/step';
 
-const STEPS: SoakStep[] = [fuzzSoak];
+const STEPS: SoakStep[] = [integritySoak, execSoak, fuzzSoak];
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       only: { type: 'string' },
       'fuzz-seconds': { type: 'string', default: '120' },
+      'integrity-mib': { type: 'string', default: '1024' },
+      execs: { type: 'string', default: '10000' },
       'no-write': { type: 'boolean', default: false },
     },
   });
   const only = values.only?.split(',').filter(Boolean);
-  const options: SoakOptions = { fuzzSeconds: Number(values['fuzz-seconds']) };
+  const options: SoakOptions = {
+    fuzzSeconds: Number(values['fuzz-seconds']),
+    integrityMiB: Number(values['integrity-mib']),
+    execs: Number(values.execs),
+  };
   const machine = machineInfo();
   const startedAt = new Date();
   console.log(

@@ -3,12 +3,13 @@
 import type { AgentClient } from '../../src/client/agent-client';
 import type { BenchCase } from '../lib/result';
 import { elapsedUs } from '../lib/stats';
-import { spawnAgent, spawnFloorServer, type StartedProcess } from '../lib/processes';
+import { spawnAgent, spawnFloorServer, type StartedProcess, type Transport } from '../lib/processes';
 
 export interface UnaryOptions {
   rounds: number;
   callsPerRound: number;
   nodeArgs?: string[];
+  transport: Transport;
 }
 
 async function meanCallUs(client: AgentClient, calls: number): Promise<number> {
@@ -18,10 +19,10 @@ async function meanCallUs(client: AgentClient, calls: number): Promise<number> {
 }
 
 export async function unaryLatency(options: UnaryOptions): Promise<BenchCase> {
-  const agent = await spawnAgent({ nodeArgs: options.nodeArgs });
+  const agent = await spawnAgent({ nodeArgs: options.nodeArgs, transport: options.transport });
   let floor: StartedProcess | undefined;
   try {
-    floor = await spawnFloorServer();
+    floor = await spawnFloorServer(options.transport);
     const clients = { agent: await agent.client(), floor: await floor.client() };
     // Warm both up (JIT, http2 windows) before anything counts.
     await meanCallUs(clients.agent, 500);
@@ -39,8 +40,8 @@ export async function unaryLatency(options: UnaryOptions): Promise<BenchCase> {
       }
     }
     return {
-      id: 'unary-unix',
-      title: 'Health.Check latency, unix socket',
+      id: `unary-${options.transport}`,
+      title: `Health.Check latency, ${options.transport === 'unix' ? 'unix socket' : 'yamux over a unix socket'}`,
       unit: 'µs',
       better: 'lower',
       subject: { name: 'agent', samples: subject },

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AgentClient } from '../../src/client/agent-client';
 import { connectUnix } from '../../src/client/dial';
+import { Session } from '../../src/transport/yamux';
 import { elapsedUs } from './stats';
 
 // Compiled to dist/bench/lib/: dist/ is two levels up.
@@ -42,13 +43,38 @@ async function stopChild(child: ChildProcess, dir: string, clients: AgentClient[
   rmSync(dir, { recursive: true, force: true });
 }
 
+export type Transport = 'unix' | 'yamux';
+
+/** A client on its own connection: the socket itself, or the first stream of a yamux session on it. */
+export async function connectClient(
+  socket: string,
+  transport: Transport,
+  timeoutMs = 15_000,
+): Promise<AgentClient> {
+  const conn = await connectUnix(socket, timeoutMs);
+  if (transport === 'unix') return new AgentClient(conn);
+  const session = new Session(conn, { role: 'client' });
+  const client = new AgentClient(session.openStream());
+  const destroy = client.destroy.bind(client);
+  client.destroy = () => {
+    destroy();
+    conn.destroy();
+  };
+  return client;
+}
+
 /** Connects and calls Health.Check until it answers: the first answered RPC. */
-async function firstAnswer(socket: string, child: ChildProcess, timeoutMs: number): Promise<AgentClient> {
+async function firstAnswer(
+  socket: string,
+  transport: Transport,
+  child: ChildProcess,
+  timeoutMs: number,
+): Promise<AgentClient> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode} before answering`);
     try {
-      const client = new AgentClient(await connectUnix(socket, 1000));
+      const client = await connectClient(socket, transport, 1000);
       await client.health.check({ service: '' });
       return client;
     } catch (err) {
@@ -62,6 +88,7 @@ async function startServing(
   prefix: string,
   argv: (dir: string, socket: string) => string[],
   env: NodeJS.ProcessEnv = process.env,
+  transport: Transport = 'unix',
 ): Promise<StartedProcess> {
   const dir = scratch(prefix);
   const socket = path.join(dir, 'agent.sock');
@@ -72,7 +99,7 @@ async function startServing(
   const clients: AgentClient[] = [];
   let first: AgentClient;
   try {
-    first = await firstAnswer(socket, child, 15_000);
+    first = await firstAnswer(socket, transport, child, 15_000);
   } catch (err) {
     await stopChild(child, dir, clients);
     throw new Error(`${(err as Error).message}\n${stderr}`);
@@ -92,7 +119,7 @@ async function startServing(
         handedOut = true;
         return first;
       }
-      const c = new AgentClient(await connectUnix(socket));
+      const c = await connectClient(socket, transport);
       clients.push(c);
       return c;
     },
@@ -106,6 +133,13 @@ export interface AgentSpawnOptions {
   /** Extra node flags (--cpu-prof, ...). */
   nodeArgs?: string[];
   env?: NodeJS.ProcessEnv;
+  /** How clients reach the unix socket (the agent tells yamux from HTTP/2 by the first bytes). */
+  transport?: Transport;
+  /**
+   * Use the machine's /sys (for containers: the agent manages their cgroups there).
+   * By default sysfs lookups go to an empty scratch tree.
+   */
+  realSysRoot?: boolean;
 }
 
 export function spawnAgent(options: AgentSpawnOptions = {}): Promise<StartedProcess> {
@@ -123,18 +157,23 @@ export function spawnAgent(options: AgentSpawnOptions = {}): Promise<StartedProc
         path.join(dir, 'cmdline'),
         '--guest-root',
         path.join(dir, 'guest'),
-        '--sys-root',
-        path.join(dir, 'sys'),
+        ...(options.realSysRoot ? [] : ['--sys-root', path.join(dir, 'sys')]),
         ...(options.args ?? []),
       ];
     },
     { ...process.env, ...options.env },
+    options.transport,
   );
 }
 
 /** The unary floor: a minimal grpc-js server answering grpc.Health/Check on a unix socket. */
-export function spawnFloorServer(): Promise<StartedProcess> {
-  return startServing('kata-agent-floor-', (_dir, socket) => [FLOOR_SERVER_ENTRY, socket]);
+export function spawnFloorServer(transport: Transport = 'unix'): Promise<StartedProcess> {
+  return startServing(
+    'kata-agent-floor-',
+    (_dir, socket) => [FLOOR_SERVER_ENTRY, socket, ...(transport === 'yamux' ? ['--yamux'] : [])],
+    process.env,
+    transport,
+  );
 }
 
 export interface BareNode {

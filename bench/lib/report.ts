@@ -1,6 +1,6 @@
 // Prints the results and writes docs/benchmarks.md and docs/benchmarks.svg.
-// Everything below the analysis marker of an existing docs/benchmarks.md is
-// kept: the measured part is regenerated, the written analysis stays.
+// Only the block between the two markers is regenerated; every other section
+// of docs/benchmarks.md (written analysis, the VM figures) stays as it is.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { costChart } from './chart';
@@ -8,7 +8,21 @@ import type { MachineInfo } from './machine';
 import type { CaseOutcome } from './result';
 import { formatNumber, type Summary } from './stats';
 
-export const ANALYSIS_MARKER = '<!-- analysis: kept across runs -->';
+export const BEGIN_MARKER = '<!-- bench:begin: written by `npm run bench`, edits here are lost -->';
+export const END_MARKER = '<!-- bench:end -->';
+
+/** `old` with the generated block replaced, or inserted under the title when absent. */
+export function spliceBlock(old: string | undefined, block: string): string {
+  const wrapped = `${BEGIN_MARKER}\n${block.trimEnd()}\n${END_MARKER}\n`;
+  if (old === undefined) return `# Benchmarks\n\n${wrapped}`;
+  const begin = old.indexOf(BEGIN_MARKER);
+  const end = old.indexOf(END_MARKER);
+  if (begin >= 0 && end > begin)
+    return old.slice(0, begin) + wrapped + old.slice(end + END_MARKER.length + 1);
+  const title = /^# .*\n+/.exec(old);
+  const at = title ? title[0].length : 0;
+  return `${old.slice(0, at)}${wrapped}\n${old.slice(at)}`;
+}
 
 function cell(s: Summary | undefined, unit: string): string {
   if (!s) return '—';
@@ -52,14 +66,8 @@ export function writeReport(options: ReportOptions): { markdown: string; svg: st
   mkdirSync(options.docsDir, { recursive: true });
   const markdownPath = path.join(options.docsDir, 'benchmarks.md');
   const svgPath = path.join(options.docsDir, 'benchmarks.svg');
-  let analysis = `${ANALYSIS_MARKER}\n`;
-  if (existsSync(markdownPath)) {
-    const old = readFileSync(markdownPath, 'utf8');
-    const at = old.indexOf(ANALYSIS_MARKER);
-    if (at >= 0) analysis = old.slice(at);
-  }
   const lines = [
-    '# Benchmarks',
+    '## The agent against its floors',
     '',
     `Measured by \`npm run bench\` on ${options.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC ` +
       `(${options.rounds} rounds, ${Math.round(options.durationS)} s). Each case ran beside its floor, ` +
@@ -82,11 +90,14 @@ export function writeReport(options: ReportOptions): { markdown: string; svg: st
   ];
   const notes = outcomes.filter((o) => o.notes?.length);
   if (notes.length) {
-    lines.push('## Notes from this run', '');
+    lines.push('### Notes from this run', '');
     for (const o of notes) for (const n of o.notes!) lines.push(`- ${o.title}: ${n}`);
     lines.push('');
   }
-  const markdown = lines.join('\n') + '\n' + analysis;
+  const markdown = spliceBlock(
+    existsSync(markdownPath) ? readFileSync(markdownPath, 'utf8') : undefined,
+    lines.join('\n'),
+  );
   const svg = costChart(
     outcomes,
     `kata-agent against its floors (${machine.cores} cores, Node.js ${machine.node})`,

@@ -15,7 +15,7 @@ export const fuzzSoak: SoakStep = {
     });
     try {
       const fuzz = (s: number, budgetMs: number) =>
-        runFuzz(() => agent.client(), {
+        runFuzz((worker) => agent.client(worker % 2 ? 'yamux' : 'unix'), {
           seed: s,
           budgetMs,
           concurrency: 8,

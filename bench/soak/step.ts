@@ -1,6 +1,10 @@
 // One long robustness run of `npm run soak`.
 export interface SoakOptions {
   fuzzSeconds: number;
+  /** Size of the output integrity run. */
+  integrityMiB: number;
+  /** Execs in a row. */
+  execs: number;
 }
 
 export interface SoakResult {

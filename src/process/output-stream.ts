@@ -58,11 +58,33 @@ export class OutputStream {
     return this.buffered;
   }
 
-  /** Up to `max` bytes; waits for data; rejects with UNKNOWN "EOF" at the end. */
-  read(max: number): Promise<Buffer> {
+  /**
+   * Up to `max` bytes; waits for data; rejects with UNKNOWN "EOF" at the end.
+   * `onCancel` registers a callback for the caller going away: a read whose
+   * caller left is withdrawn, so it never takes bytes nobody would receive.
+   */
+  read(max: number, onCancel?: (withdraw: () => void) => () => void): Promise<Buffer> {
     if (max <= 0) return Promise.resolve(Buffer.alloc(0));
     return new Promise((resolve, reject) => {
-      this.readers.push({ max, resolve, reject });
+      const cancellation: { unsubscribe?: () => void } = {};
+      const reader: Reader = {
+        max,
+        resolve: (data) => {
+          cancellation.unsubscribe?.();
+          resolve(data);
+        },
+        reject: (err) => {
+          cancellation.unsubscribe?.();
+          reject(err);
+        },
+      };
+      this.readers.push(reader);
+      cancellation.unsubscribe = onCancel?.(() => {
+        const at = this.readers.indexOf(reader);
+        if (at < 0) return;
+        this.readers.splice(at, 1);
+        reject(new Error('read cancelled: the caller went away'));
+      });
       this.serve();
     });
   }

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { AgentClient } from '../../src/client/agent-client';
 import { connectUnix } from '../../src/client/dial';
+import { Session } from '../../src/transport/yamux';
 import type { AgentConfig } from '../../src/config/options';
 import type { LogLevel } from '../../src/logging/logger';
 import { childPids } from './procfs';
@@ -84,8 +85,19 @@ export class ConfinedAgent {
     return this.stderr.slice(-4000);
   }
 
-  async client(): Promise<AgentClient> {
-    const c = new AgentClient(await connectUnix(this.socket));
+  /** A client on a new connection: HTTP/2 straight on the socket, or in a yamux stream on it. */
+  async client(transport: 'unix' | 'yamux' = 'unix'): Promise<AgentClient> {
+    const conn = await connectUnix(this.socket);
+    let c: AgentClient;
+    if (transport === 'unix') c = new AgentClient(conn);
+    else {
+      c = new AgentClient(new Session(conn, { role: 'client' }).openStream());
+      const destroy = c.destroy.bind(c);
+      c.destroy = () => {
+        destroy();
+        conn.destroy();
+      };
+    }
     this.clients.push(c);
     return c;
   }

@@ -55,7 +55,7 @@ export interface FuzzOptions {
 
 // Texts of JavaScript runtime errors and Node argument checks: seeing one as a
 // status means a handler passed unchecked input along.
-const FAULT_TEXT =
+export const FAULT_TEXT =
   /Cannot (read|set) properties of|is not a function|is not iterable|is not defined|Maximum call stack|Invalid (array|string) length|The "[^"]+" argument|The value of "[^"]+" is out of range|null bytes|Unexpected token|Invalid time value/;
 
 const BATCH = 8;
@@ -95,8 +95,9 @@ function finding(c: FuzzCase, outcome: string): Finding {
   return { method: c.method.name, kind: c.kind, request: hex, outcome };
 }
 
+/** `connect(worker)` gives worker number `worker` a client on a new connection. */
 export async function runFuzz(
-  connect: () => Promise<AgentClient>,
+  connect: (worker: number) => Promise<AgentClient>,
   options: FuzzOptions,
 ): Promise<FuzzReport> {
   const next = caseStream(options.seed, options.methods);
@@ -116,9 +117,9 @@ export async function runFuzz(
 
   // A refused connection means the agent is gone: record it and stop this worker.
   let lost: string | undefined;
-  const reconnect = async (c: FuzzCase | undefined): Promise<AgentClient | undefined> => {
+  const reconnect = async (worker: number, c: FuzzCase | undefined): Promise<AgentClient | undefined> => {
     try {
-      return await connect();
+      return await connect(worker);
     } catch (err) {
       lost ??= (err as Error).message;
       if (c) report.unavailable.push(finding(c, `agent unreachable after this call: ${lost}`));
@@ -127,7 +128,7 @@ export async function runFuzz(
   };
 
   const worker = async (workerIndex: number): Promise<void> => {
-    let client = await reconnect(undefined);
+    let client = await reconnect(workerIndex, undefined);
     for (let i = 1; client && !lost && Date.now() < deadline; i++) {
       const c = next();
       const call = client.callRaw(c.method.path, c.bytes, { timeoutMs: options.callTimeoutMs });
@@ -138,7 +139,7 @@ export async function runFuzz(
         setImmediate(() => leaving.destroy());
         await call.catch(() => undefined);
         report.dropped++;
-        client = await reconnect(c);
+        client = await reconnect(workerIndex, c);
         continue;
       }
       try {
@@ -155,7 +156,7 @@ export async function runFuzz(
         if (err.code === Status.UNAVAILABLE) {
           report.unavailable.push(finding(c, err.message));
           client.destroy();
-          client = await reconnect(c);
+          client = await reconnect(workerIndex, c);
         } else if (FAULT_TEXT.test(err.details)) {
           report.faults.push(finding(c, err.message));
         }

@@ -1,4 +1,5 @@
-// Protocol fuzzing of every RPC against a confined agent process (see
+// Protocol fuzzing of every RPC against a confined agent process, half the
+// connections HTTP/2 on the unix socket and half yamux streams on it (see
 // test/helpers/confined-agent.ts for why it cannot touch this machine).
 // Invariants: the agent never crashes or drops a connection, every failure is
 // a proper status (no JavaScript fault text), Health.Check still answers
@@ -55,7 +56,13 @@ test(`protocol fuzzer (seed ${SEED}, ${BUDGET_MS} ms)`, { timeout: BUDGET_MS + 6
     );
     const pid = agent.pid;
     const fuzz = (seed: number, budgetMs: number): Promise<FuzzReport> =>
-      runFuzz(() => agent.client(), { seed, budgetMs, concurrency: 8, callTimeoutMs: 1500, dropEvery: 97 });
+      runFuzz((worker) => agent.client(worker % 2 ? 'yamux' : 'unix'), {
+        seed,
+        budgetMs,
+        concurrency: 8,
+        callTimeoutMs: 1500,
+        dropEvery: 97,
+      });
     // A short first pass lets modules open what they keep for good (a netlink
     // socket, a uevent listener); leaks are what grows after it.
     const warmUp = await fuzz(SEED ^ 0x5a5a5a5a, Math.min(3000, BUDGET_MS / 4));

@@ -46,12 +46,13 @@ export function processHandlers(sandbox: Sandbox): Partial<AgentHandlers> {
       return { len: await lookup(req).io.stdin.write(req.data) };
     },
 
-    async readStdout(req) {
-      return { data: await lookup(req).io.stdout.read(req.len) };
+    // A read withdrawn when its caller goes away takes no bytes: the next reader gets them.
+    async readStdout(req, call) {
+      return { data: await lookup(req).io.stdout.read(req.len, (withdraw) => call.onCancel(withdraw)) };
     },
 
-    async readStderr(req) {
-      return { data: await lookup(req).io.stderr.read(req.len) };
+    async readStderr(req, call) {
+      return { data: await lookup(req).io.stderr.read(req.len, (withdraw) => call.onCancel(withdraw)) };
     },
 
     async closeStdin(req) {
