@@ -18,9 +18,7 @@ import { runFuzz, summarizeOutcomes, type Finding, type FuzzReport } from './fuz
 
 const FIXED_SEED = 20261128;
 const SEED =
-  process.env.FUZZ_SEED === 'random'
-    ? Date.now() % 2 ** 31
-    : Number(process.env.FUZZ_SEED ?? FIXED_SEED);
+  process.env.FUZZ_SEED === 'random' ? Date.now() % 2 ** 31 : Number(process.env.FUZZ_SEED ?? FIXED_SEED);
 const BUDGET_MS = Number(process.env.FUZZ_BUDGET_MS ?? 20_000);
 
 async function settle<T>(read: () => T, done: (v: T) => boolean, timeoutMs: number): Promise<T> {
