@@ -4,7 +4,8 @@
 // the virtio-serial channel). Started by bench/lib/processes.ts.
 import net from 'node:net';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { HealthService } from '../src/generated/health';
+import { HealthDefinition } from '../src/generated/health';
+import { grpcJsService } from '../test/helpers/grpc-js-service';
 import { Session } from '../src/transport/yamux';
 
 const [socket, mode] = process.argv.slice(2);
@@ -13,7 +14,7 @@ if (!socket) {
   process.exit(2);
 }
 const server = new Server();
-server.addService(HealthService, {
+server.addService(grpcJsService(HealthDefinition), {
   check: (_call: unknown, done: (err: null, value: { status: number }) => void) => done(null, { status: 1 }),
   version: (_call: unknown, done: (err: null, value: object) => void) => done(null, {}),
 });

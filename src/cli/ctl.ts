@@ -5,7 +5,7 @@
 //   kata-agent-ctl --addr ... ReadStdout @request.json
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { status } from '@grpc/grpc-js';
+import { Code } from '../rpc/status';
 import { dialer, parseAddress } from '../client/dial';
 import { METHODS, findMethod } from '../client/methods';
 import { RpcError, UnaryChannel } from '../client/grpc-unary';
@@ -60,7 +60,7 @@ async function main(): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof RpcError) {
-      process.stderr.write(`${status[err.code]}: ${err.details}\n`);
+      process.stderr.write(`${Code[err.code]}: ${err.details}\n`);
       return 1;
     }
     throw err;

@@ -2,36 +2,43 @@
 // as in the generated service (createContainer, readStdout, ...), plus `call`
 // by RPC name for the command-line client.
 import type { Duplex } from 'node:stream';
-import { AgentServiceService } from '../generated/agent';
-import { HealthService } from '../generated/health';
+import { AgentServiceDefinition } from '../generated/agent';
+import { HealthDefinition } from '../generated/health';
 import { UnaryChannel, type UnaryOptions } from './grpc-unary';
 
-type Def = Record<
-  string,
-  {
-    path: string;
-    requestSerialize: (v: never) => Buffer;
-    responseDeserialize: (b: Buffer) => unknown;
-  }
->;
+interface ServiceDef {
+  fullName: string;
+  methods: Record<
+    string,
+    {
+      name: string;
+      requestType: { encode(message: never): { finish(): Uint8Array } };
+      responseType: { decode(input: Uint8Array): unknown };
+    }
+  >;
+}
 
-type ClientOf<D extends Def> = {
-  [K in keyof D]: (
-    request: Parameters<D[K]['requestSerialize']>[0],
+type ClientOf<M extends ServiceDef['methods']> = {
+  [K in keyof M]: (
+    request: Parameters<M[K]['requestType']['encode']>[0],
     options?: UnaryOptions,
-  ) => Promise<ReturnType<D[K]['responseDeserialize']>>;
+  ) => Promise<ReturnType<M[K]['responseType']['decode']>>;
 };
 
-export type AgentApi = ClientOf<typeof AgentServiceService>;
-export type HealthApi = ClientOf<typeof HealthService>;
+export type AgentApi = ClientOf<(typeof AgentServiceDefinition)['methods']>;
+export type HealthApi = ClientOf<(typeof HealthDefinition)['methods']>;
 
-function bind<D extends Def>(channel: UnaryChannel, def: D): ClientOf<D> {
+function bind<D extends ServiceDef>(channel: UnaryChannel, def: D): ClientOf<D['methods']> {
   const api: Record<string, unknown> = {};
-  for (const [key, m] of Object.entries(def)) {
-    api[key] = async (request: never, options?: UnaryOptions) =>
-      m.responseDeserialize(await channel.call(m.path, m.requestSerialize(request), options));
+  for (const [key, m] of Object.entries(def.methods)) {
+    const path = `/${def.fullName}/${m.name}`;
+    api[key] = async (request: never, options?: UnaryOptions) => {
+      const bytes = m.requestType.encode(request).finish();
+      const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      return m.responseType.decode(await channel.call(path, body, options));
+    };
   }
-  return api as ClientOf<D>;
+  return api as ClientOf<D['methods']>;
 }
 
 export interface MethodInfo {
@@ -49,8 +56,8 @@ export class AgentClient {
 
   constructor(connection: Duplex) {
     this.channel = new UnaryChannel(connection);
-    this.agent = bind(this.channel, AgentServiceService);
-    this.health = bind(this.channel, HealthService);
+    this.agent = bind(this.channel, AgentServiceDefinition);
+    this.health = bind(this.channel, HealthDefinition);
   }
 
   /** Calls an RPC by its raw bytes (the fuzzer and the CLI use this). */

@@ -4,7 +4,7 @@
 // channels are not all addresses.
 import http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
-import { status as Status } from '@grpc/grpc-js';
+import { Code as Status } from '../rpc/status';
 
 export class RpcError extends Error {
   constructor(

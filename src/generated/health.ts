@@ -6,18 +6,6 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import {
-  type CallOptions,
-  type ChannelCredentials,
-  Client,
-  type ClientOptions,
-  type ClientUnaryCall,
-  type handleUnaryCall,
-  makeGenericClientConstructor,
-  type Metadata,
-  type ServiceError,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
 
 /**
  * Liveness and version service of the agent. Note the package is `grpc`,
@@ -329,73 +317,6 @@ export const HealthDefinition = {
     },
   },
 } as const;
-
-export type HealthService = typeof HealthService;
-export const HealthService = {
-  check: {
-    path: "/grpc.Health/Check" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: CheckRequest): Buffer => Buffer.from(CheckRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): CheckRequest => CheckRequest.decode(value),
-    responseSerialize: (value: HealthCheckResponse): Buffer => Buffer.from(HealthCheckResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): HealthCheckResponse => HealthCheckResponse.decode(value),
-  },
-  version: {
-    path: "/grpc.Health/Version" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: CheckRequest): Buffer => Buffer.from(CheckRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): CheckRequest => CheckRequest.decode(value),
-    responseSerialize: (value: VersionCheckResponse): Buffer =>
-      Buffer.from(VersionCheckResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): VersionCheckResponse => VersionCheckResponse.decode(value),
-  },
-} as const;
-
-export interface HealthServer extends UntypedServiceImplementation {
-  check: handleUnaryCall<CheckRequest, HealthCheckResponse>;
-  version: handleUnaryCall<CheckRequest, VersionCheckResponse>;
-}
-
-export interface HealthClient extends Client {
-  check(
-    request: CheckRequest,
-    callback: (error: ServiceError | null, response: HealthCheckResponse) => void,
-  ): ClientUnaryCall;
-  check(
-    request: CheckRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: HealthCheckResponse) => void,
-  ): ClientUnaryCall;
-  check(
-    request: CheckRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: HealthCheckResponse) => void,
-  ): ClientUnaryCall;
-  version(
-    request: CheckRequest,
-    callback: (error: ServiceError | null, response: VersionCheckResponse) => void,
-  ): ClientUnaryCall;
-  version(
-    request: CheckRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: VersionCheckResponse) => void,
-  ): ClientUnaryCall;
-  version(
-    request: CheckRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: VersionCheckResponse) => void,
-  ): ClientUnaryCall;
-}
-
-export const HealthClient = makeGenericClientConstructor(HealthService, "grpc.Health") as unknown as {
-  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): HealthClient;
-  service: typeof HealthService;
-  serviceName: string;
-};
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

@@ -214,7 +214,7 @@ export async function runSequence(options: SequenceOptions = {}): Promise<Sequen
     const cpusOnlineBefore = await online();
     await st('hot-plug vCPU (QMP)', () => qmp.hotplugCpu('cpu1'));
     await st('OnlineCPUMem', () =>
-      client.agent.onlineCpuMem({ wait: true, nb_cpus: 1, cpu_only: true }, { timeoutMs: t(30_000) }),
+      client.agent.onlineCPUMem({ wait: true, nb_cpus: 1, cpu_only: true }, { timeoutMs: t(30_000) }),
     );
     const cpusOnlineAfter = await online();
 

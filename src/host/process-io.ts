@@ -1,6 +1,6 @@
 // The host's side of a container process, as a Kata runtime drives it: read
 // stdout/stderr until the agent says EOF, then WaitProcess for the exit code.
-import { status } from '@grpc/grpc-js';
+import { Code } from '../rpc/status';
 import type { AgentClient } from '../client/agent-client';
 import { RpcError } from '../client/grpc-unary';
 import { CreateContainerRequest, ExecProcessRequest, type Storage } from '../generated/agent';
@@ -15,7 +15,7 @@ export interface ProcessResult {
 }
 
 function isEof(err: unknown): boolean {
-  return err instanceof RpcError && err.code === status.UNKNOWN && err.details === 'EOF';
+  return err instanceof RpcError && err.code === Code.UNKNOWN && err.details === 'EOF';
 }
 
 /** Reads one stream of a process until EOF, passing each chunk on as it arrives. */

@@ -5,7 +5,7 @@
 // Loaded only when a metrics endpoint is configured.
 import { readdirSync } from 'node:fs';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { status } from '@grpc/grpc-js';
+import { Code } from '../rpc/status';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CallObserver } from '../rpc/service';
 import { AGENT_VERSION } from '../version';
@@ -130,7 +130,7 @@ export class AgentMetrics {
     start: (method) => {
       const started = process.hrtime.bigint();
       return (code) => {
-        const labels = { method, code: status[code] ?? String(code) };
+        const labels = { method, code: Code[code] ?? String(code) };
         this.calls.inc(labels);
         this.latency.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
       };

@@ -1,12 +1,12 @@
-// One gRPC server for both services. Transports never bind addresses through
-// grpc-js: they accept connections their own way (unix socket, vsock, yamux
-// stream) and inject each as a Duplex, so every channel behaves the same.
-import { Server, ServerCredentials, type ConnectionInjector } from '@grpc/grpc-js';
+// One gRPC server for both services. Transports never bind addresses here:
+// they accept connections their own way (unix socket, vsock, yamux stream) and
+// inject each as a Duplex, so every channel behaves the same.
 import type { Duplex } from 'node:stream';
-import { AgentServiceService } from '../generated/agent';
-import { HealthService } from '../generated/health';
+import { AgentServiceDefinition } from '../generated/agent';
+import { HealthDefinition } from '../generated/health';
 import type { Logger } from '../logging/logger';
-import { buildService, type CallObserver } from './service';
+import { WireServer, type UnaryHandler } from './grpc-wire';
+import { addService, type CallObserver } from './service';
 import type { AgentHandlers, HealthHandlers } from './types';
 
 // Large enough for CopyFile chunks and WriteStdin bursts; 1.x allowed 4 MiB in.
@@ -20,28 +20,22 @@ export interface AgentServerOptions {
 }
 
 export class AgentServer {
-  private readonly server: Server;
-  private readonly injector: ConnectionInjector;
+  private readonly wire: WireServer;
   private readonly connections = new Set<Duplex>();
 
   constructor(options: AgentServerOptions) {
-    this.server = new Server({
-      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
-      'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
-    });
+    const routes = new Map<string, UnaryHandler>();
     const observers = options.observers ?? [];
-    const agent = buildService(AgentServiceService, options.agent, options.log, observers);
-    const health = buildService(HealthService, options.health, options.log, observers);
-    this.server.addService(agent.definition, agent.implementation);
-    this.server.addService(health.definition, health.implementation);
-    this.injector = this.server.createConnectionInjector(ServerCredentials.createInsecure());
+    addService(routes, AgentServiceDefinition, options.agent, options.log, observers);
+    addService(routes, HealthDefinition, options.health, options.log, observers);
+    this.wire = new WireServer({ route: (path) => routes.get(path), maxMessageBytes: MAX_MESSAGE_BYTES });
   }
 
   /** Serves gRPC (HTTP/2) on an already-connected byte stream. */
   inject(connection: Duplex): void {
     this.connections.add(connection);
     connection.once('close', () => this.connections.delete(connection));
-    this.injector.injectConnection(connection);
+    this.wire.inject(connection);
   }
 
   get connectionCount(): number {
@@ -50,18 +44,7 @@ export class AgentServer {
 
   /** Lets running calls finish for up to `graceMs`, then cuts everything. */
   async shutdown(graceMs = 1000): Promise<void> {
-    this.injector.drain(graceMs);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.server.forceShutdown();
-        resolve();
-      }, graceMs);
-      this.server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-    this.injector.destroy();
+    await this.wire.shutdown(graceMs);
     for (const c of this.connections) c.destroy();
   }
 }

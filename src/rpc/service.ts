@@ -1,109 +1,111 @@
-// Turns typed handlers into grpc-js service implementations. This is the one
-// place that decodes requests (bad bytes → INVALID_ARGUMENT), maps thrown errors
-// to gRPC statuses, logs each call at debug level and answers UNIMPLEMENTED for
-// RPCs no module provides. Handlers only validate and delegate.
-import {
-  status,
-  type ServerUnaryCall,
-  type sendUnaryData,
-  type ServiceDefinition,
-  type UntypedServiceImplementation,
-} from '@grpc/grpc-js';
+// Turns typed handlers into the wire's unary handlers. This is the one place
+// that decodes requests (bad bytes → INVALID_ARGUMENT), refuses NUL bytes in
+// strings, maps thrown errors to gRPC statuses, logs each call at debug level,
+// feeds the observers (tracing, metrics) and answers UNIMPLEMENTED for RPCs no
+// module provides. Handlers only validate and delegate.
 import type { Logger } from '../logging/logger';
-import { invalidArgument, toStatus, unimplemented } from './errors';
-import { findNulString } from './validate';
+import { AgentError, invalidArgument, toStatus, unimplemented } from './errors';
+import type { UnaryHandler, WireCall } from './grpc-wire';
+import { Code, codeName } from './status';
 import type { CallContext } from './types';
+import { findNulString } from './validate';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- requests are typed per method by the caller
 type AnyHandler = (request: any, call: CallContext) => Promise<unknown>;
 
-interface MethodDef {
-  path: string;
-  requestStream: boolean;
-  responseStream: boolean;
-  requestSerialize: (v: never) => Buffer;
-  requestDeserialize: (b: Buffer) => unknown;
-  responseSerialize: (v: never) => Buffer;
-  responseDeserialize: (b: Buffer) => unknown;
+/** A service as ts-proto's generic definitions describe it. */
+export interface ServiceDefinition {
+  fullName: string;
+  methods: Record<
+    string,
+    {
+      name: string;
+      requestType: { decode(input: Uint8Array): unknown };
+      responseType: { encode(message: never): { finish(): Uint8Array } };
+    }
+  >;
 }
 
 /** Observes every call: tracing and metrics hook in here. */
 export interface CallObserver {
   /** Called before the handler; the returned function is called with the outcome. */
-  start(method: string, request: unknown, call: CallContext): (code: status, error?: string) => void;
-}
-
-export interface ServiceBuild {
-  definition: ServiceDefinition;
-  implementation: UntypedServiceImplementation;
+  start(method: string, request: unknown, call: CallContext): (code: Code, error?: string) => void;
 }
 
 /**
- * Builds a definition whose requests arrive as raw bytes (so decoding failures are
- * ours to report) and an implementation that dispatches to `handlers`.
+ * Responses that are one bytes field (ReadStdout, ReadStderr: field 1) are
+ * framed by hand so the output is sent without being copied.
  */
-export function buildService(
-  generated: Record<string, MethodDef>,
+const BYTES_ONLY_RESPONSES = new Set(['/grpc.AgentService/ReadStdout', '/grpc.AgentService/ReadStderr']);
+
+/** Adds a route for every method of `service` to `routes`, keyed by its path. */
+export function addService(
+  routes: Map<string, UnaryHandler>,
+  service: ServiceDefinition,
   handlers: Record<string, AnyHandler | undefined>,
   log: Logger,
   observers: readonly CallObserver[] = [],
-): ServiceBuild {
-  const definition: Record<string, ServiceDefinition[string]> = {};
-  const implementation: UntypedServiceImplementation = {};
-  for (const [key, def] of Object.entries(generated)) {
-    const method = def.path.slice(def.path.lastIndexOf('/') + 1);
-    definition[key] = {
-      ...def,
-      requestDeserialize: (b: Buffer) => b,
-      responseSerialize: def.responseSerialize as (v: unknown) => Buffer,
-    } as ServiceDefinition[string];
-    const handler = handlers[key];
-    implementation[key] = (call: ServerUnaryCall<Buffer, unknown>, callback: sendUnaryData<unknown>) => {
-      void dispatch(method, def, handler, call, callback, log, observers);
+): void {
+  for (const [key, def] of Object.entries(service.methods)) {
+    const path = `/${service.fullName}/${def.name}`;
+    const encode = BYTES_ONLY_RESPONSES.has(path)
+      ? (response: unknown) => encodeBytesField((response as { data: Uint8Array }).data)
+      : (response: unknown) => toBuffer(def.responseType.encode(response as never).finish());
+    const method: MethodRoute = {
+      name: def.name,
+      decode: (b) => def.requestType.decode(b),
+      encode,
+      handler: handlers[key],
     };
+    routes.set(path, (request, call) => dispatch(method, request, call, log, observers));
   }
-  return { definition: definition as ServiceDefinition, implementation };
+}
+
+interface MethodRoute {
+  name: string;
+  decode(bytes: Buffer): unknown;
+  encode(response: unknown): Buffer | Buffer[];
+  handler: AnyHandler | undefined;
 }
 
 async function dispatch(
-  method: string,
-  def: MethodDef,
-  handler: AnyHandler | undefined,
-  call: ServerUnaryCall<Buffer, unknown>,
-  callback: sendUnaryData<unknown>,
+  route: MethodRoute,
+  bytes: Buffer,
+  wire: WireCall,
   log: Logger,
   observers: readonly CallObserver[],
-): Promise<void> {
+): Promise<Buffer | Buffer[]> {
   const started = process.hrtime.bigint();
-  const callLog = log.child({ method });
-  const context = callContext(method, call, callLog);
+  const method = route.name;
   let request: unknown;
   try {
-    request = def.requestDeserialize(call.request);
+    request = route.decode(bytes);
   } catch (err) {
-    const message = `cannot decode ${method} request: ${(err as Error).message}`;
-    callLog.warn({ err: (err as Error).message }, 'bad request bytes');
-    callback({ code: status.INVALID_ARGUMENT, details: message });
-    return;
+    log.warn({ method, err: (err as Error).message }, 'bad request bytes');
+    throw invalidArgument(`cannot decode ${method} request: ${(err as Error).message}`);
   }
+  const context = callContext(method, wire, log);
   const finishers = observers.map((o) => o.start(method, request, context));
-  const debug = callLog.isLevelEnabled('debug');
-  if (debug) callLog.debug({ request }, 'new request');
+  const debug = log.isLevelEnabled('debug');
+  if (debug) context.log.debug({ request }, 'new request');
   try {
-    if (!handler) throw unimplemented(`${method} is not implemented by this agent`);
+    if (!route.handler) throw unimplemented(`${method} is not implemented by this agent`);
     const nulField = findNulString(request);
     if (nulField !== undefined) throw invalidArgument(`${nulField} contains a NUL byte`);
-    const response = await handler(request, context);
-    if (debug) callLog.debug({ duration_us: elapsedUs(started) }, 'request end');
-    for (const finish of finishers) finish(status.OK);
-    callback(null, response);
+    const response = route.encode(await route.handler(request, context));
+    if (debug) context.log.debug({ duration_us: elapsedUs(started) }, 'request end');
+    for (const finish of finishers) finish(Code.OK);
+    return response;
   } catch (err) {
     const { code, message } = toStatus(err);
     // Expected outcomes (EOF, not found) stay at debug; real failures are worth a line.
-    const level = code === status.UNKNOWN && message !== 'EOF' ? 'warn' : 'debug';
-    callLog[level]({ code: status[code], error: message, duration_us: elapsedUs(started) }, 'request failed');
+    const level = code === Code.UNKNOWN && message !== 'EOF' ? 'warn' : 'debug';
+    context.log[level](
+      { code: codeName(code), error: message, duration_us: elapsedUs(started) },
+      'request failed',
+    );
     for (const finish of finishers) finish(code, message);
-    callback({ code, details: message });
+    throw new AgentError(code, message);
   }
 }
 
@@ -111,26 +113,34 @@ function elapsedUs(started: bigint): number {
   return Number((process.hrtime.bigint() - started) / 1000n);
 }
 
-function callContext(method: string, call: ServerUnaryCall<Buffer, unknown>, log: Logger): CallContext {
-  let cancelled = false;
-  const listeners = new Set<() => void>();
-  call.once('cancelled', () => {
-    cancelled = true;
-    for (const fn of listeners) fn();
-    listeners.clear();
-  });
+/** The call as handlers see it; its logger is made on first use (most calls never log). */
+function callContext(method: string, wire: WireCall, log: Logger): CallContext {
+  let callLog: Logger | undefined;
   return {
     method,
-    log,
-    metadata: call.metadata,
-    cancelled: () => cancelled || call.cancelled,
-    onCancel(fn) {
-      if (cancelled) {
-        fn();
-        return () => undefined;
-      }
-      listeners.add(fn);
-      return () => listeners.delete(fn);
+    get log() {
+      return (callLog ??= log.child({ method }));
     },
+    metadata: wire.metadata,
+    cancelled: () => wire.cancelled(),
+    onCancel: (fn) => wire.onCancel(fn),
   };
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** A message whose only field is bytes field 1: tag 0x0a, varint length, the bytes. */
+function encodeBytesField(data: Uint8Array | undefined): Buffer | Buffer[] {
+  if (!data || data.length === 0) return Buffer.alloc(0);
+  const head = [0x0a];
+  for (let n = data.length; ; n = Math.floor(n / 128)) {
+    if (n < 128) {
+      head.push(n);
+      break;
+    }
+    head.push((n % 128) | 0x80);
+  }
+  return [Buffer.from(head), toBuffer(data)];
 }

@@ -7,7 +7,7 @@ import type { CreateContainerRequest, CreateSandboxRequest } from '../generated/
 import type { DeviceManager } from '../devices/types';
 import type { Logger } from '../logging/logger';
 import { native } from '../native';
-import { status } from '@grpc/grpc-js';
+import { Code } from '../rpc/status';
 import { AgentError, alreadyExists, failedPrecondition, notFound, unknown } from '../rpc/errors';
 import type { OciHooks } from '../runtime/oci-types';
 import type { MountedStorage } from '../storage/types';
@@ -103,7 +103,7 @@ export class Sandbox {
             () => this.forget(c.id),
             (err: Error) => {
               // Removed meanwhile by a RemoveContainer: nothing left to do.
-              if (!(err instanceof AgentError && err.code === status.NOT_FOUND))
+              if (!(err instanceof AgentError && err.code === Code.NOT_FOUND))
                 errors.push(`container ${c.id}: ${err.message}`);
             },
           ),

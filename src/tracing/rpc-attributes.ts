@@ -1,13 +1,13 @@
 // What an RPC span is called and tagged with: the full gRPC method name as 1.x
 // named its spans, the ids the request carries, and 1.x's interactive marker.
-import { AgentServiceService } from '../generated/agent';
-import { HealthService } from '../generated/health';
+import { AgentServiceDefinition } from '../generated/agent';
+import { HealthDefinition } from '../generated/health';
 import type { SpanAttributes } from './span-api';
 
 // "CreateContainer" → "/grpc.AgentService/CreateContainer", from the generated definitions.
 const fullNames = new Map<string, string>();
-for (const def of [...Object.values(AgentServiceService), ...Object.values(HealthService)]) {
-  fullNames.set(def.path.slice(def.path.lastIndexOf('/') + 1), def.path);
+for (const service of [AgentServiceDefinition, HealthDefinition]) {
+  for (const m of Object.values(service.methods)) fullNames.set(m.name, `/${service.fullName}/${m.name}`);
 }
 
 // Streams of container I/O: 1.x tagged them so they can be filtered out of a trace.

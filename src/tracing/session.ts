@@ -1,7 +1,6 @@
 // One period of tracing: a tracer provider, its exporter and the agent's root
 // span, from the moment tracing is switched on until it is stopped and flushed.
 // Loaded only when tracing is on: this is where OpenTelemetry comes in.
-import type { Metadata } from '@grpc/grpc-js';
 import {
   ROOT_CONTEXT,
   SpanStatusCode,
@@ -19,6 +18,7 @@ import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@ope
 import { AGENT_VERSION } from '../version';
 import { EXPORT_TIMEOUT_MS } from './endpoint';
 import { runInSpanScope, type SpanAttributes, type SpanSink } from './span-api';
+import type { CallMetadata } from '../rpc/types';
 
 export const SERVICE_NAME = 'kata-agent';
 const ROOT_SPAN_NAME = 'kata-agent';
@@ -28,13 +28,9 @@ const propagator = new CompositePropagator({
   propagators: [new JaegerPropagator(), new W3CTraceContextPropagator()],
 });
 
-const metadataGetter: TextMapGetter<Metadata> = {
-  keys: (carrier) => Object.keys(carrier.getMap()),
-  get: (carrier, key) => {
-    const values = carrier.get(key).map((v) => v.toString());
-    if (values.length === 0) return undefined;
-    return values.length === 1 ? values[0] : values;
-  },
+const metadataGetter: TextMapGetter<CallMetadata> = {
+  keys: (carrier) => Object.keys(carrier),
+  get: (carrier, key) => carrier[key.toLowerCase()],
 };
 
 export interface SessionOptions {
@@ -129,7 +125,7 @@ export class TraceSession implements SpanSink {
   }
 
   /** Starts the span of one RPC: under the host's span in collated mode, else under the root. */
-  startCall(fullMethod: string, attributes: SpanAttributes, metadata: Metadata | undefined): CallSpan {
+  startCall(fullMethod: string, attributes: SpanAttributes, metadata: CallMetadata | undefined): CallSpan {
     const parent = this.callParent(metadata);
     const span = this.tracer.startSpan(fullMethod, { attributes: cleanAttributes(attributes) }, parent);
     return {
@@ -142,7 +138,7 @@ export class TraceSession implements SpanSink {
     };
   }
 
-  private callParent(metadata: Metadata | undefined): Context {
+  private callParent(metadata: CallMetadata | undefined): Context {
     if (!this.options.collated || !metadata) return this.rootContext;
     const extracted = propagator.extract(ROOT_CONTEXT, metadata, metadataGetter);
     const host = trace.getSpanContext(extracted);

@@ -1,7 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
-import { status } from '@grpc/grpc-js';
+import { Code as status } from '../../src/rpc/status';
 import { CreateContainerRequest } from '../../src/generated/agent';
 import {
   busyboxSpec,

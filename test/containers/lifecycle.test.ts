@@ -1,7 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { status } from '@grpc/grpc-js';
+import { Code as status } from '../../src/rpc/status';
 import {
   RUNTIMES,
   cgroupDir,

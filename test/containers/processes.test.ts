@@ -1,7 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { status } from '@grpc/grpc-js';
+import { Code as status } from '../../src/rpc/status';
 import { native } from '../../src/native';
 import {
   createContainer,
@@ -173,7 +173,7 @@ describe('processes (crun)', { timeout: SUITE_TIMEOUT_MS }, () => {
         },
       },
     });
-    const event = h.c.agent.getOomEvent({});
+    const event = h.c.agent.getOOMEvent({});
     await h.c.agent.startContainer({ container_id: 'hog' });
     assert.equal((await h.c.agent.waitProcess({ container_id: 'hog', exec_id: 'hog' })).status, 137);
     assert.equal((await event).container_id, 'hog');

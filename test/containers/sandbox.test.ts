@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { status } from '@grpc/grpc-js';
+import { Code as status } from '../../src/rpc/status';
 import type { CreateSandboxRequest } from '../../src/generated/agent';
 import {
   createContainer,

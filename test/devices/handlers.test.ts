@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { status } from '@grpc/grpc-js';
+import { Code as status } from '../../src/rpc/status';
 import { createDeviceSubsystem, type DeviceSubsystem } from '../../src/devices';
 import type { SpecDevices } from '../../src/devices/types';
 import { parseUevent } from '../../src/devices/uevent';

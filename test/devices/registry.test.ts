@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { status } from '@grpc/grpc-js';
+import { Code as status } from '../../src/rpc/status';
 import { parseUevent } from '../../src/devices/uevent';
 import { DeviceRegistry } from '../../src/devices/registry';
 import { AgentError } from '../../src/rpc/errors';

@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { status } from '@grpc/grpc-js';
+import { Code as status } from '../../src/rpc/status';
 import { FileCopier } from '../../src/guest/copy-file';
 import type { CopyFileRequest } from '../../src/generated/agent';
 import { AgentError } from '../../src/rpc/errors';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeSync, constants, openSync, readFileSync, readSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { status } from '@grpc/grpc-js';
+import { Code as status } from '../../src/rpc/status';
 import { probeMemory } from '../../src/guest/mem-probe';
 import { reseedRandom } from '../../src/guest/random';
 import { setGuestTime } from '../../src/guest/clock';

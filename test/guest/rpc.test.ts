@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { status as Status } from '@grpc/grpc-js';
+import { Code as Status } from '../../src/rpc/status';
 import { RpcError } from '../../src/client/grpc-unary';
 import { AgentClient } from '../../src/client/agent-client';
 import { connectUnix } from '../../src/client/dial';
@@ -67,14 +67,14 @@ test('guest RPCs through the agent', async (t) => {
   fake.file('sys/devices/system/cpu/cpu1/online', '0\n');
   fake.file('sys/devices/system/cpu/online', '0-1\n');
   fake.dir('sys/devices/system/memory/memory0');
-  await client.onlineCpuMem({ wait: true, nb_cpus: 1, cpu_only: false });
+  await client.onlineCPUMem({ wait: true, nb_cpus: 1, cpu_only: false });
   assert.equal(readFileSync(fake.paths.sys('devices/system/cpu/cpu1/online'), 'utf8'), '1');
   await assert.rejects(
-    client.onlineCpuMem({ wait: true, nb_cpus: 0, cpu_only: true }),
+    client.onlineCPUMem({ wait: true, nb_cpus: 0, cpu_only: true }),
     rpcError(Status.INVALID_ARGUMENT, /must be greater than 0/),
   );
   // Without wait, the answer comes at once and a failure is only logged.
-  await client.onlineCpuMem({ wait: false, nb_cpus: 5, cpu_only: true });
+  await client.onlineCPUMem({ wait: false, nb_cpus: 5, cpu_only: true });
   await assert.rejects(
     client.reseedRandomDev({ data: Buffer.alloc(0) }),
     rpcError(Status.INVALID_ARGUMENT, /missing entropy data/),

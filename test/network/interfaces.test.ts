@@ -2,7 +2,7 @@
 // network namespace, checked with `ip -j`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { status } from '@grpc/grpc-js';
+import { Code as status } from '../../src/rpc/status';
 import { IPFamily, type Interface } from '../../src/generated/types';
 import { IFF_NOARP, IFF_UP } from '../../src/network/netlink/constants';
 import { withAgentInNetns, type ScratchNetns } from '../helpers/netns';

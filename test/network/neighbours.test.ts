@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { status } from '@grpc/grpc-js';
+import { Code as status } from '../../src/rpc/status';
 import { IPFamily, type ARPNeighbor } from '../../src/generated/types';
 import { NTF_ROUTER, NUD_PERMANENT, NUD_STALE } from '../../src/network/netlink/constants';
 import { ScratchNetns, withAgentInNetns } from '../helpers/netns';
@@ -37,7 +37,7 @@ async function neighboursFromIp(ns: ScratchNetns): Promise<IpNeighJson[]> {
 test('AddARPNeighbors adds IPv4 and IPv6 entries with their state and flags', async () => {
   await withAgentInNetns(async (ns, agent) => {
     await setUp(ns);
-    await agent.client.agent.addArpNeighbors({
+    await agent.client.agent.addARPNeighbors({
       neighbors: {
         ARPNeighbors: [
           neighbour({ ip: '169.254.1.1', lladdr: '6a:92:3a:59:70:aa' }),
@@ -66,7 +66,7 @@ test('AddARPNeighbors refuses bad entries (a missing IP no longer crashes the ag
   await withAgentInNetns(async (ns, agent) => {
     await setUp(ns);
     const add = (...entries: ARPNeighbor[]): Promise<unknown> =>
-      agent.client.agent.addArpNeighbors({ neighbors: { ARPNeighbors: entries } });
+      agent.client.agent.addARPNeighbors({ neighbors: { ARPNeighbors: entries } });
     await rejectsWith(add(neighbour({})), status.INVALID_ARGUMENT, /neighbors\[0\]: toIPAddress is missing/);
     await rejectsWith(add(neighbour({ ip: '' })), status.INVALID_ARGUMENT, /toIPAddress is missing/);
     await rejectsWith(add(neighbour({ ip: '10.0.0.300' })), status.INVALID_ARGUMENT, /not an IP address/);
@@ -79,7 +79,7 @@ test('AddARPNeighbors refuses bad entries (a missing IP no longer crashes the ag
     await rejectsWith(add(neighbour({ ip: '10.0.0.1', flags: 256 })), status.INVALID_ARGUMENT, /flags/);
     await rejectsWith(add(neighbour({ ip: '10.0.0.1', device: 'nope0' })), status.NOT_FOUND, /nope0/);
     await rejectsWith(
-      agent.client.agent.addArpNeighbors({ neighbors: undefined }),
+      agent.client.agent.addARPNeighbors({ neighbors: undefined }),
       status.INVALID_ARGUMENT,
       /neighbors is missing/,
     );

@@ -2,7 +2,7 @@
 // what is refused before anything changes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { status } from '@grpc/grpc-js';
+import { Code as status } from '../../src/rpc/status';
 import { IPFamily, type Interface, type Route } from '../../src/generated/types';
 import { AgentError } from '../../src/rpc/errors';
 import { AF_INET, AF_INET6, IFF_NOARP, IFF_PROMISC } from '../../src/network/netlink/constants';

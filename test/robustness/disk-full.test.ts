@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync }
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { status } from '@grpc/grpc-js';
+import { Code as status } from '../../src/rpc/status';
 import type { AgentClient } from '../../src/client/agent-client';
 import { RpcError } from '../../src/client/grpc-unary';
 import { startTestAgent, type TestAgent } from '../helpers/agent';

@@ -1,14 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  credentials,
-  makeGenericClientConstructor,
-  Metadata,
-  status,
-  type ServiceError,
-} from '@grpc/grpc-js';
+import { credentials, makeGenericClientConstructor, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { startTestAgent } from '../helpers/agent';
-import { HealthCheckResponse_ServingStatus, HealthService } from '../../src/generated/health';
+import { grpcJsService } from '../helpers/grpc-js-service';
+import { HealthCheckResponse_ServingStatus, HealthDefinition } from '../../src/generated/health';
+import { Code as status } from '../../src/rpc/status';
 import { AGENT_VERSION } from '../../src/version';
 import { RpcError } from '../../src/client/grpc-unary';
 
@@ -29,12 +25,13 @@ test('Health.Check answers SERVING and Version both versions', async () => {
 test('a stock grpc-js client over the unix socket talks to the agent', async () => {
   const t = await startTestAgent();
   try {
+    const HealthService = grpcJsService(HealthDefinition);
     const Client = makeGenericClientConstructor(HealthService, 'grpc.Health');
     const client = new Client(`unix://${t.socket}`, credentials.createInsecure());
     const res = await new Promise<unknown>((resolve, reject) =>
       client.makeUnaryRequest(
         '/grpc.Health/Check',
-        (v: { service: string }) => HealthService.check.requestSerialize(v),
+        (v: { service: string }) => HealthService.check.requestSerialize(v as never),
         (b: Buffer) => HealthService.check.responseDeserialize(b),
         { service: 'x' },
         new Metadata(),

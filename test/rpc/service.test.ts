@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { status } from '@grpc/grpc-js';
+import { Code as status } from '../../src/rpc/status';
 import { AgentServer } from '../../src/rpc/server';
 import { healthHandlers } from '../../src/rpc/handlers/health';
 import { createLogger } from '../../src/logging/logger';
@@ -36,7 +36,7 @@ async function withServer(
 test('an RPC without a handler answers UNIMPLEMENTED naming it', async () => {
   await withServer({}, async (c) => {
     await assert.rejects(
-      c.agent.getOomEvent({}),
+      c.agent.getOOMEvent({}),
       (e: RpcError) =>
         e.code === status.UNIMPLEMENTED && e.details === 'GetOOMEvent is not implemented by this agent',
     );

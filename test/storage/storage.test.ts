@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { status } from '@grpc/grpc-js';
+import { Code as status } from '../../src/rpc/status';
 import { AgentError } from '../../src/rpc/errors';
 import { MOUNT_SKIP, mountsAt } from '../helpers/block';
 import { storage, storageSetup } from './setup';

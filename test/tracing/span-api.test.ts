@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { status } from '@grpc/grpc-js';
+import { Code as status } from '../../src/rpc/status';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { AgentServer } from '../../src/rpc/server';
 import { healthHandlers } from '../../src/rpc/handlers/health';

@@ -83,7 +83,7 @@ export function containerHandlers(sandbox: Sandbox, oom: OomQueue): Partial<Agen
       return { process_list: await sandbox.container(req.container_id).listProcesses(req.format, req.args) };
     },
 
-    async getOomEvent(_req, call) {
+    async getOOMEvent(_req, call) {
       return { container_id: await oom.next((fn) => call.onCancel(fn)) };
     },
   };

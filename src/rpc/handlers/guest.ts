@@ -12,7 +12,7 @@ import type { AgentHandlers } from '../types';
 
 type GuestHandlers = Pick<
   AgentHandlers,
-  | 'onlineCpuMem'
+  | 'onlineCPUMem'
   | 'memHotplugByProbe'
   | 'getGuestDetails'
   | 'reseedRandomDev'
@@ -22,7 +22,7 @@ type GuestHandlers = Pick<
 
 export function guestHandlers(ops: GuestOperations): Partial<AgentHandlers> {
   const handlers: GuestHandlers = {
-    async onlineCpuMem(request, call) {
+    async onlineCPUMem(request, call) {
       const { nb_cpus: nbCpus, cpu_only: cpuOnly, wait } = request;
       if (!Number.isInteger(nbCpus) || nbCpus < 0) throw invalidArgument(`invalid nb_cpus ${nbCpus}`);
       if (cpuOnly && nbCpus === 0) {

@@ -16,7 +16,7 @@ export interface NetworkHandlerOptions {
 
 type NetworkHandlers = Pick<
   AgentHandlers,
-  'updateInterface' | 'updateRoutes' | 'listInterfaces' | 'listRoutes' | 'addArpNeighbors'
+  'updateInterface' | 'updateRoutes' | 'listInterfaces' | 'listRoutes' | 'addARPNeighbors'
 >;
 
 export function networkHandlers({ network, waitForPciDevice }: NetworkHandlerOptions): NetworkHandlers {
@@ -36,7 +36,7 @@ export function networkHandlers({ network, waitForPciDevice }: NetworkHandlerOpt
     async listRoutes() {
       return { Routes: await network.listRoutes() };
     },
-    async addArpNeighbors(request) {
+    async addARPNeighbors(request) {
       const neighbours = requireField(request.neighbors, 'neighbors').ARPNeighbors.map(parseNeighbourRequest);
       await network.addNeighbours(neighbours);
       return {};
