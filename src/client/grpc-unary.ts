@@ -98,7 +98,7 @@ function onClose(this: CallStream): void {
   }
   const code = Number(grpcStatus);
   if (code !== Status.OK) {
-    p.reject(new RpcError(code, decodeURIComponent(String(p.field('grpc-message') ?? ''))));
+    p.reject(new RpcError(code, percentDecode(String(p.field('grpc-message') ?? ''))));
     return;
   }
   const body = p.body();
@@ -189,4 +189,14 @@ function writeMessage(req: http2.ClientHttp2Stream, message: Buffer): void {
   frame.writeUInt32BE(message.length, 1);
   message.copy(frame, 5);
   req.end(frame);
+}
+
+/** grpc-message's percent-encoding undone; a malformed escape is kept as it came. */
+function percentDecode(text: string): string {
+  if (!text.includes('%')) return text;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

@@ -16,8 +16,7 @@ export class AgentError extends Error {
 export const invalidArgument = (msg: string): AgentError => new AgentError(Code.INVALID_ARGUMENT, msg);
 export const notFound = (msg: string): AgentError => new AgentError(Code.NOT_FOUND, msg);
 export const alreadyExists = (msg: string): AgentError => new AgentError(Code.ALREADY_EXISTS, msg);
-export const failedPrecondition = (msg: string): AgentError =>
-  new AgentError(Code.FAILED_PRECONDITION, msg);
+export const failedPrecondition = (msg: string): AgentError => new AgentError(Code.FAILED_PRECONDITION, msg);
 export const deadlineExceeded = (msg: string): AgentError => new AgentError(Code.DEADLINE_EXCEEDED, msg);
 export const unimplemented = (msg: string): AgentError => new AgentError(Code.UNIMPLEMENTED, msg);
 export const internal = (msg: string): AgentError => new AgentError(Code.INTERNAL, msg);

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
-import { status } from '@grpc/grpc-js';
+import { Code as status } from '../../src/rpc/status';
 import { RpcError, UnaryChannel } from '../../src/client/grpc-unary';
 import { unixSocketPair } from '../helpers/socket-pair';
 
@@ -80,6 +80,10 @@ test('a status in the trailers or in a trailers-only answer, grpc-message percen
       );
       return;
     }
+    if (headers[':path'] === '/x.Y/Malformed') {
+      answer(stream, Buffer.alloc(0), { 'grpc-status': '13', 'grpc-message': 'cut %E0 short %' });
+      return;
+    }
     answer(stream, Buffer.alloc(0), { 'grpc-status': '9', 'grpc-message': 'bad%20%C3%A9tat%25' });
   };
   await withServer(handler, async (channel) => {
@@ -91,6 +95,11 @@ test('a status in the trailers or in a trailers-only answer, grpc-message percen
     await assert.rejects(
       channel.call('/x.Y/Trailers', Buffer.alloc(0)),
       (err: RpcError) => err.code === status.FAILED_PRECONDITION && err.details === 'bad état%',
+    );
+    // A server's malformed escape is shown as sent, not thrown from the stream's handler.
+    await assert.rejects(
+      channel.call('/x.Y/Malformed', Buffer.alloc(0)),
+      (err: RpcError) => err.code === status.INTERNAL && err.details === 'cut %E0 short %',
     );
   });
 });
