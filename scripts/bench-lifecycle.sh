@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npm run build --silent
 exec unshare --mount --uts --ipc --propagation private -- bash -c '
-  if mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then umount -l /sys/fs/cgroup/unified; fi
+  source scripts/hide-cgroup2.sh
   exec node ${NODE_FLAGS:-} dist/bench/lifecycle.js "$@"' bench "$@"

@@ -9,7 +9,7 @@ if [ "${KATA_AGENT_TEST_NS:-}" != "$$" ]; then
 fi
 # crun refuses a hybrid cgroup layout (v1 controllers plus cgroup2 beside them):
 # hide the cgroup2 mount from the tests, in this namespace only.
-if mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then umount -l /sys/fs/cgroup/unified; fi
+source scripts/hide-cgroup2.sh
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(dist/test/)
 exec node --test --test-concurrency=1 --test-timeout=900000 "${targets[@]}"

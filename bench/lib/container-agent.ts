@@ -83,8 +83,11 @@ export async function startContainerAgent(nodeArgs: string[] = []): Promise<Cont
       await client.agent.destroySandbox({}).catch(() => undefined);
       await proc.stop();
       // DestroySandbox removes the sandbox's cgroup: say so when it did not.
-      const left = readdirSync('/sys/fs/cgroup').filter((c) =>
-        existsSync(path.join('/sys/fs/cgroup', c, CGROUP_PARENT, sandboxId)),
+      // Real hierarchies only: the hidden cgroup2 path is a scratch tmpfs here.
+      const left = readdirSync('/sys/fs/cgroup').filter(
+        (c) =>
+          existsSync(path.join('/sys/fs/cgroup', c, 'cgroup.procs')) &&
+          existsSync(path.join('/sys/fs/cgroup', c, CGROUP_PARENT, sandboxId)),
       );
       if (left.length)
         process.stderr.write(

@@ -2,11 +2,15 @@
 // mount, UTS and IPC namespace with the cgroup2 mount hidden (crun refuses the
 // hybrid layout), so that nothing they mount or name outlives them.
 import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+// dist/bench/lib → the repository's scripts/.
+const HIDE_CGROUP2 = path.resolve(__dirname, '..', '..', '..', 'scripts', 'hide-cgroup2.sh');
 
 const MARK = 'KATA_AGENT_BENCH_NAMESPACE';
 
 const INNER = `
-if mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then umount -l /sys/fs/cgroup/unified; fi
+source "$KATA_AGENT_HIDE_CGROUP2"
 exec "$@"
 `;
 
@@ -33,7 +37,7 @@ export function reexecInNamespace(): number | undefined {
       ...process.execArgv,
       ...process.argv.slice(1),
     ],
-    { stdio: 'inherit', env: { ...process.env, [MARK]: '1' } },
+    { stdio: 'inherit', env: { ...process.env, [MARK]: '1', KATA_AGENT_HIDE_CGROUP2: HIDE_CGROUP2 } },
   );
   if (result.error) throw result.error;
   return result.status ?? 1;
