@@ -32,6 +32,8 @@ export interface UnaryOptions {
 const STREAM_WINDOW = 4 * 1024 * 1024;
 /** Receive window of the connection, shared by concurrent calls. */
 const SESSION_WINDOW = 16 * 1024 * 1024;
+// Larger frames than the 16 KiB default: a 32 KiB read arrives in one DATA frame.
+const MAX_FRAME = 1024 * 1024;
 /** Requests up to this size are copied behind their 5-byte prefix; larger ones are written as they are. */
 const COPY_LIMIT = 16 * 1024;
 const NO_OPTIONS: UnaryOptions = Object.freeze({});
@@ -117,7 +119,7 @@ export class UnaryChannel {
     this.session = http2.connect('http://kata-agent', {
       createConnection: () => stream as unknown as import('node:net').Socket,
       maxSessionMemory: 1024,
-      settings: { initialWindowSize: STREAM_WINDOW },
+      settings: { initialWindowSize: STREAM_WINDOW, maxFrameSize: MAX_FRAME },
     });
     this.session.on('error', (err) => (this.closedError = err));
     this.session.on('close', () => (this.closedError ??= new Error('connection closed')));

@@ -39,6 +39,8 @@ const TIMEOUT_UNITS_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1
 // The HTTP/2 defaults (64 KiB windows) would cost a round trip per 64 KiB of a large WriteStdin or CopyFile.
 const STREAM_WINDOW = 1 << 20;
 const SESSION_WINDOW = 16 << 20;
+// Frames larger than the 16 KiB default: a 32 KiB WriteStdin arrives in one DATA frame.
+const MAX_FRAME = 1 << 20;
 // grpc-message rides in a header: keep runtime error texts from blowing header limits.
 const MAX_STATUS_MESSAGE = 16 * 1024;
 
@@ -49,7 +51,7 @@ export class WireServer {
 
   constructor(private readonly options: WireServerOptions) {
     this.h2 = http2.createServer({
-      settings: { initialWindowSize: STREAM_WINDOW, maxHeaderListSize: 1 << 20 },
+      settings: { initialWindowSize: STREAM_WINDOW, maxHeaderListSize: 1 << 20, maxFrameSize: MAX_FRAME },
       // In MB: request bodies up to the message limit are buffered in the session.
       maxSessionMemory: 256,
       maxSendHeaderBlockLength: 1 << 20,
