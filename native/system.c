@@ -150,6 +150,55 @@ static napi_value do_sync(napi_env env, napi_callback_info info) {
   return agent_undefined(env);
 }
 
+/* sync() can take a long time with dirty pages on slow disks: syncAsync runs it
+ * on libuv's thread pool so the event loop (every other RPC) keeps going. */
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+} sync_job;
+
+static void sync_execute(napi_env env, void *data) {
+  (void)env;
+  (void)data;
+  sync();
+}
+
+static void sync_complete(napi_env env, napi_status status, void *data) {
+  sync_job *job = data;
+  napi_value value = NULL;
+  if (status == napi_ok) {
+    napi_get_undefined(env, &value);
+    napi_resolve_deferred(env, job->deferred, value);
+  } else {
+    napi_value message = NULL;
+    napi_create_string_utf8(env, "sync was cancelled", NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, NULL, message, &value);
+    napi_reject_deferred(env, job->deferred, value);
+  }
+  napi_delete_async_work(env, job->work);
+  free(job);
+}
+
+static napi_value do_sync_async(napi_env env, napi_callback_info info) {
+  (void)info;
+  sync_job *job = calloc(1, sizeof *job);
+  if (!job) return agent_throw_errno(env, "calloc", ENOMEM);
+  napi_value promise, name;
+  if (!agent_napi_ok(env, napi_create_promise(env, &job->deferred, &promise)) ||
+      !agent_napi_ok(env, napi_create_string_utf8(env, "agent:sync", NAPI_AUTO_LENGTH, &name)) ||
+      !agent_napi_ok(env, napi_create_async_work(env, NULL, name, sync_execute, sync_complete, job,
+                                                 &job->work))) {
+    free(job);
+    return NULL;
+  }
+  if (!agent_napi_ok(env, napi_queue_async_work(env, job->work))) {
+    napi_delete_async_work(env, job->work);
+    free(job);
+    return NULL;
+  }
+  return promise;
+}
+
 static napi_value do_reboot(napi_env env, napi_callback_info info) {
   ARGS(env, info, 1, argv);
   int64_t cmd;
@@ -169,6 +218,7 @@ bool agent_register_system(napi_env env, napi_value exports) {
       {"reseedCrng", reseed_crng},
       {"settimeofday", do_settimeofday},
       {"sync", do_sync},
+      {"syncAsync", do_sync_async},
       {"reboot", do_reboot},
   };
   return agent_register(env, exports, list, sizeof list / sizeof list[0]);

@@ -26,3 +26,15 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "setup: npm ci" >&2
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# npm ci builds the addon; after a change to its C sources, rebuild it here
+# with npm's own node-gyp (a build older than its sources would load stale code).
+addon=build/Release/agent_native.node
+if [ -f "$addon" ] && [ -n "$(find native binding.gyp -newer "$addon" -print -quit)" ]; then
+  echo "setup: rebuilding the native addon" >&2
+  gyp="$(npm prefix -g)/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js"
+  if [ -f "$gyp" ]; then
+    node "$gyp" rebuild --loglevel=error >/dev/null
+  else
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+fi

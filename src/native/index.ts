@@ -134,6 +134,8 @@ export interface NativeBinding {
   /** sec >= 0 and 0 <= usec < 1e6, checked before the call. */
   settimeofday(sec: number, usec: number): void;
   sync(): void;
+  /** sync(2) on libuv's thread pool: the event loop keeps serving meanwhile. */
+  syncAsync(): Promise<void>;
   /** reboot(2) with one of constants.LINUX_REBOOT_CMD_*; returns only on failure or for CAD_ON/OFF. */
   reboot(cmd: number): void;
   /**

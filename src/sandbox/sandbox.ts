@@ -119,7 +119,8 @@ export class Sandbox {
       errors.push(...((await this.namespaces?.release()) ?? []));
       // The shared parent (/kata) stays: another agent's containers may be created under it.
       this.o.ctx.cgroups.removeEmptyParents(`${this.cgroupBase()}/x`, this.cgroupBase());
-      native().sync();
+      // Off the event loop: flushing a guest's dirty pages can take long, and other RPCs go on.
+      await native().syncAsync();
     } finally {
       this.containers.clear();
       Object.assign(this, {

@@ -117,6 +117,17 @@ test('sync returns; reboot exists but is never called here', () => {
   assert.equal(typeof n.reboot, 'function');
 });
 
+test('syncAsync answers with a promise at once and resolves, also several at once', async () => {
+  const pending = n.syncAsync();
+  assert.ok(pending instanceof Promise);
+  assert.equal(await pending, undefined);
+  assert.deepEqual(await Promise.all([n.syncAsync(), n.syncAsync(), n.syncAsync()]), [
+    undefined,
+    undefined,
+    undefined,
+  ]);
+});
+
 test('constants hold the Linux ABI values under their C names, frozen', () => {
   for (const name of [
     'MS_RDONLY',
