@@ -4,7 +4,7 @@
 # Quick and silent when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PACKAGES=(crun runc busybox-static qemu-system-x86 golang-go golang-github-hashicorp-yamux-dev
+PACKAGES=(crun runc busybox-static qemu-system-x86 golang-go golang-github-hashicorp-yamux-dev golang-google-grpc-dev
   socat iproute2 e2fsprogs procps kmod util-linux xz-utils cpio)
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,43 +1,12 @@
 // hashicorp's Go yamux as a test peer (test/fixtures/yamux-peer/main.go), built
-// offline from Debian's golang-go and golang-github-hashicorp-yamux-dev once per
-// source version and cached in the temp directory.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+// offline from Debian's golang-go and golang-github-hashicorp-yamux-dev (see
+// go-build.ts).
+import { spawn, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
-
-const SOURCE = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'yamux-peer', 'main.go');
-const GOPATH = '/usr/share/gocode';
+import { goFixtureBinary } from './go-build';
 
 export function yamuxPeerBinary(): string {
-  const source = readFileSync(SOURCE);
-  const digest = createHash('sha256').update(source).digest('hex').slice(0, 16);
-  const dir = path.join(os.tmpdir(), 'kata-agent-yamux-peer');
-  const binary = path.join(dir, `yamux-peer-${digest}`);
-  if (existsSync(binary)) return binary;
-  mkdirSync(dir, { recursive: true });
-  const partial = `${binary}.${process.pid}`;
-  execFileSync('go', ['build', '-o', partial, SOURCE], {
-    cwd: dir,
-    env: {
-      ...process.env,
-      GO111MODULE: 'off',
-      GOPATH,
-      GOFLAGS: '',
-      GOCACHE: path.join(dir, 'gocache'),
-      GOPROXY: 'off',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  renameSync(partial, binary);
-  // Builds of older versions of the source are of no further use.
-  for (const old of readdirSync(dir)) {
-    if (old.startsWith('yamux-peer-') && path.join(dir, old) !== binary)
-      rmSync(path.join(dir, old), { force: true });
-  }
-  return binary;
+  return goFixtureBinary('yamux-peer');
 }
 
 export interface GoPeer {
