@@ -33,7 +33,7 @@ if [ -f "$addon" ] && [ -n "$(find native binding.gyp -newer "$addon" -print -qu
   echo "setup: rebuilding the native addon" >&2
   gyp="$(npm prefix -g)/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js"
   if [ -f "$gyp" ]; then
-    node "$gyp" rebuild --loglevel=error >/dev/null
+    node "$gyp" rebuild --loglevel=error ${npm_config_nodedir:+--nodedir="$npm_config_nodedir"} >/dev/null
   else
     npm ci --no-audit --no-fund --loglevel=error
   fi
