@@ -33,7 +33,8 @@ if [ -f "$addon" ] && [ -n "$(find native binding.gyp -newer "$addon" -print -qu
   echo "setup: rebuilding the native addon" >&2
   gyp="$(npm prefix -g)/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js"
   if [ -f "$gyp" ]; then
-    node "$gyp" rebuild --loglevel=error ${npm_config_nodedir:+--nodedir="$npm_config_nodedir"} >/dev/null
+    nodedir="${npm_config_nodedir:-$(npm config get nodedir 2>/dev/null | grep -v '^undefined$' || true)}"
+    node "$gyp" rebuild --loglevel=error ${nodedir:+--nodedir="$nodedir"} >/dev/null
   else
     npm ci --no-audit --no-fund --loglevel=error
   fi
