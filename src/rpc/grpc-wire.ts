@@ -9,6 +9,7 @@
 import http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
 import zlib from 'node:zlib';
+import { admitConnection } from './authority-guard';
 import { AgentError } from './errors';
 import { Code } from './status';
 import type { CallMetadata } from './types';
@@ -76,7 +77,11 @@ export class WireServer {
       connection.destroy();
       return;
     }
-    this.h2.emit('connection', connection);
+    // Old grpc-go clients send an :authority that nghttp2 would refuse: see ./authority-guard.ts.
+    admitConnection(connection, (admitted) => {
+      if (this.closing) admitted.destroy();
+      else this.h2.emit('connection', admitted);
+    });
   }
 
   /** Sends GOAWAY to every session, lets their calls finish for `graceMs`, then cuts them. */
