@@ -20,7 +20,12 @@ export class ScratchNetns {
   static async create(): Promise<ScratchNetns> {
     const name = `kta-${randomBytes(5).toString('hex')}`;
     await run('ip', ['netns', 'add', name]);
-    return new ScratchNetns(name);
+    const ns = new ScratchNetns(name);
+    // No IPv6 duplicate address detection in here: a link-local address would
+    // otherwise change from "tentative" to settled in the middle of a comparison.
+    for (const scope of ['all', 'default'])
+      await ns.sysctl(`net.ipv6.conf.${scope}.accept_dad`, '0').catch(() => undefined);
+    return ns;
   }
 
   /** `ip -n <ns> args...`; rejects with ip's stderr on failure. */
