@@ -19,7 +19,9 @@ const PRIORITY = 0x20;
 // Frames we write are kept to the size every HTTP/2 peer accepts before SETTINGS are agreed.
 const SAFE_FRAME = 16384;
 // RFC 3986 authority characters, as nghttp2 accepts them.
-const AUTHORITY_OK = /^[A-Za-z0-9\-._~!$&'()*+,;=:@[\]%]*$/;
+const AUTHORITY_CHARS = "A-Za-z0-9\\-._~!$&'()*+,;=:@[\\]%";
+const AUTHORITY_OK = new RegExp(`^[${AUTHORITY_CHARS}]*$`);
+const NOT_AUTHORITY = new RegExp(`[^${AUTHORITY_CHARS}]`, 'g');
 const AUTHORITY = Buffer.from(':authority');
 /** Static table index of :authority. */
 const AUTHORITY_INDEX = 1;
@@ -246,7 +248,7 @@ export function rewriteAuthority(block: Buffer, table: DynamicTable): Buffer | u
 
 /** Each character an authority may not hold becomes '_': same length, same table sizes. */
 export function acceptableAuthority(text: string): string {
-  return text.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@[\]%]/g, '_');
+  return text.replace(NOT_AUTHORITY, '_');
 }
 
 /** A header block as HEADERS (+ CONTINUATION) frames of at most SAFE_FRAME bytes. */
