@@ -57,6 +57,8 @@ export function admitConnection(connection: Duplex, serve: (connection: Duplex) 
   connection.on('data', onData);
   connection.once('error', onEarlyEnd);
   connection.once('close', onEarlyEnd);
+  // A transport that sniffed the first bytes hands the connection over paused.
+  connection.resume();
   connection.write(EMPTY_SETTINGS);
 }
 

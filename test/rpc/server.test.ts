@@ -7,6 +7,9 @@ import { HealthCheckResponse_ServingStatus, HealthDefinition } from '../../src/g
 import { Code as status } from '../../src/rpc/status';
 import { AGENT_VERSION } from '../../src/version';
 import { RpcError } from '../../src/client/grpc-unary';
+import { AgentClient } from '../../src/client/agent-client';
+import { connectUnix } from '../../src/client/dial';
+import { Session } from '../../src/transport/yamux';
 
 test('Health.Check answers SERVING and Version both versions', async () => {
   const t = await startTestAgent();
@@ -55,6 +58,30 @@ test('undecodable request bytes get INVALID_ARGUMENT and the agent keeps serving
         err.code === status.INVALID_ARGUMENT && /cannot decode StartContainer/.test(err.details),
     );
     assert.equal((await c.health.check({ service: '' })).status, HealthCheckResponse_ServingStatus.SERVING);
+  } finally {
+    await t.stop();
+  }
+});
+
+test('a new connection is answered at once, over the agent channel plain and through yamux', async () => {
+  // Connections pass a transport's sniffing and the :authority admission before
+  // HTTP/2 takes them; neither may hold a well-behaved client back.
+  const t = await startTestAgent();
+  try {
+    for (const transport of ['unix', 'yamux'] as const) {
+      const started = Date.now();
+      const conn = await connectUnix(t.socket, 2000);
+      const c = new AgentClient(
+        transport === 'unix' ? conn : new Session(conn, { role: 'client' }).openStream(),
+      );
+      assert.equal(
+        (await c.health.check({ service: '' }, { timeoutMs: 2000 })).status,
+        HealthCheckResponse_ServingStatus.SERVING,
+      );
+      assert.ok(Date.now() - started < 1000, `${transport}: first answer after ${Date.now() - started} ms`);
+      c.destroy();
+      conn.destroy();
+    }
   } finally {
     await t.stop();
   }
