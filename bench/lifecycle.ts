@@ -14,7 +14,7 @@ import { startAgent } from '../src/agent';
 import { AgentClient } from '../src/client/agent-client';
 import { connectUnix } from '../src/client/dial';
 import { defaultConfig, type OciRuntimeName } from '../src/config/options';
-import { CreateContainerRequest } from '../src/generated/agent';
+import { CreateContainerRequest, CreateSandboxRequest } from '../src/generated/agent';
 import { Process, Spec } from '../src/generated/oci';
 import { createLogger } from '../src/logging/logger';
 import { buildBusyboxRootfs } from '../src/tools/busybox-rootfs';
@@ -138,15 +138,7 @@ export async function measureLifecycle(o: LifecycleOptions): Promise<LifecycleRe
   const api = client.agent;
   const sandboxId = `bench${process.pid}`;
   try {
-    await api.createSandbox({
-      hostname: '',
-      dns: [],
-      storages: [],
-      sandbox_pidns: false,
-      sandbox_id: sandboxId,
-      guest_hook_path: '',
-      kernel_modules: [],
-    });
+    await api.createSandbox(CreateSandboxRequest.fromPartial({ sandbox_id: sandboxId }));
     const create = (id: string, args: string[]) =>
       api.createContainer(
         CreateContainerRequest.fromPartial({ container_id: id, exec_id: id, OCI: specOf(args) }),

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { AgentClient } from '../../src/client/agent-client';
-import { CreateContainerRequest } from '../../src/generated/agent';
+import { CreateContainerRequest, CreateSandboxRequest } from '../../src/generated/agent';
 import { CGROUP_PARENT } from '../../src/sandbox/support';
 import { busyboxProcess, busyboxSpec } from '../../test/helpers/containers';
 import { busyboxRootfs } from '../../test/helpers/rootfs';
@@ -34,15 +34,7 @@ export async function startContainerAgent(nodeArgs: string[] = []): Promise<Cont
   symlinkSync(busyboxRootfs(), path.join(guest, 'rootfs'));
   const client = await proc.client();
   const sandboxId = `bench${process.pid}`;
-  await client.agent.createSandbox({
-    hostname: '',
-    dns: [],
-    storages: [],
-    sandbox_pidns: false,
-    sandbox_id: sandboxId,
-    guest_hook_path: '',
-    kernel_modules: [],
-  });
+  await client.agent.createSandbox(CreateSandboxRequest.fromPartial({ sandbox_id: sandboxId }));
   const create = async (id: string, args: string[]): Promise<void> => {
     await client.agent.createContainer(
       CreateContainerRequest.fromPartial({ container_id: id, exec_id: id, OCI: busyboxSpec(args) }),
