@@ -66,7 +66,9 @@ export class WireServer {
       session.on('close', () => this.sessions.delete(session));
       // A peer's protocol error ends its session only; the 'close' above tidies up.
       session.on('error', () => undefined);
-      session.once('connect', () => session.setLocalWindowSize(SESSION_WINDOW));
+      session.once('connect', () => {
+        if (!session.destroyed) session.setLocalWindowSize(SESSION_WINDOW);
+      });
     });
     this.h2.on('stream', (stream, headers) => this.onStream(stream, headers));
   }
