@@ -4,21 +4,10 @@
 import type { Duplex } from 'node:stream';
 import { AgentServiceDefinition } from '../generated/agent';
 import { HealthDefinition } from '../generated/health';
+import type { GenericServiceDefinition } from '../rpc/types';
 import { UnaryChannel, type UnaryOptions } from './grpc-unary';
 
-interface ServiceDef {
-  fullName: string;
-  methods: Record<
-    string,
-    {
-      name: string;
-      requestType: { encode(message: never): { finish(): Uint8Array } };
-      responseType: { decode(input: Uint8Array): unknown };
-    }
-  >;
-}
-
-type ClientOf<M extends ServiceDef['methods']> = {
+type ClientOf<M extends GenericServiceDefinition['methods']> = {
   [K in keyof M]: (
     request: Parameters<M[K]['requestType']['encode']>[0],
     options?: UnaryOptions,
@@ -28,7 +17,7 @@ type ClientOf<M extends ServiceDef['methods']> = {
 export type AgentApi = ClientOf<(typeof AgentServiceDefinition)['methods']>;
 export type HealthApi = ClientOf<(typeof HealthDefinition)['methods']>;
 
-function bind<D extends ServiceDef>(channel: UnaryChannel, def: D): ClientOf<D['methods']> {
+function bind<D extends GenericServiceDefinition>(channel: UnaryChannel, def: D): ClientOf<D['methods']> {
   const api: Record<string, unknown> = {};
   for (const [key, m] of Object.entries(def.methods)) {
     const path = `/${def.fullName}/${m.name}`;

@@ -2,6 +2,7 @@
 // command-line client and the fuzzer need to build requests generically.
 import { AgentServiceDefinition } from '../generated/agent';
 import { HealthDefinition } from '../generated/health';
+import type { GenericServiceDefinition } from '../rpc/types';
 
 export interface MethodCodec {
   /** "CreateContainer", "Check", ... */
@@ -22,13 +23,7 @@ export interface MessageCodec {
   fromPartial(partial: never): unknown;
 }
 
-function collect(
-  service: 'agent' | 'health',
-  def: {
-    fullName: string;
-    methods: Record<string, { name: string; requestType: unknown; responseType: unknown }>;
-  },
-): MethodCodec[] {
+function collect(service: 'agent' | 'health', def: GenericServiceDefinition): MethodCodec[] {
   return Object.entries(def.methods).map(([key, m]) => ({
     name: m.name,
     key,

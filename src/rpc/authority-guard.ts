@@ -36,7 +36,7 @@ export function admitConnection(connection: Duplex, serve: (connection: Duplex) 
     connection.off('error', onEarlyEnd);
     connection.off('close', onEarlyEnd);
     connection.pause();
-    if (rewriter.firstBlockSeen && rewriter.ackSettled && !rewriter.rewrote) {
+    if (rewriter.canStepAside) {
       if (out.length) connection.unshift(Buffer.concat(out));
       serve(connection);
     } else {

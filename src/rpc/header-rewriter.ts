@@ -71,6 +71,11 @@ export class HeaderRewriter {
     return !this.ackToDrop;
   }
 
+  /** Everything so far passed byte for byte, and nothing is held: the rewriter can step aside. */
+  get canStepAside(): boolean {
+    return this.firstBlockSeen && this.ackSettled && !this.rewrote && !this.bypass;
+  }
+
   feed(chunk: Buffer): Buffer[] {
     if (this.bypass) return [chunk];
     const out: Buffer[] = [];
@@ -179,7 +184,6 @@ export class HeaderRewriter {
   private giveUp(original: Buffer[]): Buffer[] {
     this.bypass = true;
     this.firstBlockSeen = true;
-    this.rewrote = true;
     return original;
   }
 }

@@ -7,24 +7,11 @@ import type { Logger } from '../logging/logger';
 import { AgentError, invalidArgument, toStatus, unimplemented } from './errors';
 import type { UnaryHandler, WireCall } from './grpc-wire';
 import { Code, codeName } from './status';
-import type { CallContext } from './types';
+import type { CallContext, GenericServiceDefinition } from './types';
 import { findNulString } from './validate';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- requests are typed per method by the caller
 type AnyHandler = (request: any, call: CallContext) => Promise<unknown>;
-
-/** A service as ts-proto's generic definitions describe it. */
-export interface ServiceDefinition {
-  fullName: string;
-  methods: Record<
-    string,
-    {
-      name: string;
-      requestType: { decode(input: Uint8Array): unknown };
-      responseType: { encode(message: never): { finish(): Uint8Array } };
-    }
-  >;
-}
 
 /** Observes every call: tracing and metrics hook in here. */
 export interface CallObserver {
@@ -41,7 +28,7 @@ const BYTES_ONLY_RESPONSES = new Set(['/grpc.AgentService/ReadStdout', '/grpc.Ag
 /** Adds a route for every method of `service` to `routes`, keyed by its path. */
 export function addService(
   routes: Map<string, UnaryHandler>,
-  service: ServiceDefinition,
+  service: GenericServiceDefinition,
   handlers: Record<string, AnyHandler | undefined>,
   log: Logger,
   observers: readonly CallObserver[] = [],

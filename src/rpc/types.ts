@@ -19,12 +19,19 @@ export interface CallContext {
   onCancel(fn: () => void): () => void;
 }
 
-interface MethodDefinition {
-  requestType: { decode(input: Uint8Array): unknown };
-  responseType: { encode(message: never): unknown };
+/** A message codec as ts-proto generates it: what the wire needs of it. */
+export interface MessageType {
+  encode(message: never): { finish(): Uint8Array };
+  decode(input: Uint8Array): unknown;
 }
 
-type HandlersOf<M extends Record<string, MethodDefinition>> = {
+/** A service as ts-proto's generic definitions describe it (server, client and tests use this shape). */
+export interface GenericServiceDefinition {
+  fullName: string;
+  methods: Record<string, { name: string; requestType: MessageType; responseType: MessageType }>;
+}
+
+type HandlersOf<M extends GenericServiceDefinition['methods']> = {
   [K in keyof M]: (
     request: ReturnType<M[K]['requestType']['decode']>,
     call: CallContext,

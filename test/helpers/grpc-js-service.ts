@@ -2,22 +2,11 @@
 // for the tests and the benchmark floor that talk to (or stand in for) the
 // agent with grpc-js itself.
 import type { ServiceDefinition } from '@grpc/grpc-js';
-
-interface GenericService {
-  fullName: string;
-  methods: Record<
-    string,
-    {
-      name: string;
-      requestType: { encode(m: never): { finish(): Uint8Array }; decode(b: Uint8Array): unknown };
-      responseType: { encode(m: never): { finish(): Uint8Array }; decode(b: Uint8Array): unknown };
-    }
-  >;
-}
+import type { GenericServiceDefinition } from '../../src/rpc/types';
 
 const toBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
-export function grpcJsService(service: GenericService): ServiceDefinition {
+export function grpcJsService(service: GenericServiceDefinition): ServiceDefinition {
   const def: Record<string, ServiceDefinition[string]> = {};
   for (const [key, m] of Object.entries(service.methods)) {
     def[key] = {
