@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { machineInfo } from './lib/machine';
-import { reexecInNamespace } from './lib/namespace';
+import { runInNamespace } from './lib/namespace';
 import { consoleLines, writeReport } from './lib/report';
 import { evaluate, type BenchCase } from './lib/result';
 import { startupAndMemory } from './cases/startup-memory';
@@ -113,12 +113,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-const code = reexecInNamespace();
-if (code !== undefined) process.exit(code);
-main().then(
-  (c) => process.exit(c),
-  (err: Error) => {
-    console.error(err.stack ?? err.message);
-    process.exit(1);
-  },
-);
+runInNamespace(main);

@@ -8,7 +8,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { machineInfo } from './lib/machine';
-import { reexecInNamespace } from './lib/namespace';
+import { runInNamespace } from './lib/namespace';
 import { fuzzSoak } from './soak/fuzz';
 import { execSoak, integritySoak } from './soak/containers';
 import type { SoakOptions, SoakStep } from './soak/step';
@@ -75,12 +75,4 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-const code = reexecInNamespace();
-if (code !== undefined) process.exit(code);
-main().then(
-  (c) => process.exit(c),
-  (err: Error) => {
-    console.error(err.stack ?? err.message);
-    process.exit(1);
-  },
-);
+runInNamespace(main);

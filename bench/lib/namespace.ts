@@ -42,3 +42,16 @@ export function reexecInNamespace(): number | undefined {
   if (result.error) throw result.error;
   return result.status ?? 1;
 }
+
+/** A command's entry: inside the namespace, runs `main` and exits with its code (1 on a throw). */
+export function runInNamespace(main: () => Promise<number>): void {
+  const code = reexecInNamespace();
+  if (code !== undefined) process.exit(code);
+  main().then(
+    (c) => process.exit(c),
+    (err: Error) => {
+      console.error(err.stack ?? err.message);
+      process.exit(1);
+    },
+  );
+}

@@ -131,6 +131,11 @@ async function blkioStats(dir: string): Promise<BlkioStats> {
     };
   }
   const [bytes, ios] = await Promise.all([read('throttle.io_service_bytes'), read('throttle.io_serviced')]);
+  return bytesAndIosOnly(bytes, ios);
+}
+
+/** Block I/O stats where only bytes and operations are known (v1 throttle files, v2 io.stat). */
+export function bytesAndIosOnly(bytes: BlkioStatsEntry[], ios: BlkioStatsEntry[]): BlkioStats {
   return {
     io_service_bytes_recursive: bytes,
     io_serviced_recursive: ios,

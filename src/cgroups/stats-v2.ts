@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BlkioStatsEntry, CgroupStats, HugetlbStats } from '../generated/agent';
 import { readKeyValues, readNumber, safeNumber, type CgroupFs } from './cgroup-fs';
+import { bytesAndIosOnly } from './stats-v1';
 
 export async function statsV2(
   fs: CgroupFs,
@@ -49,16 +50,7 @@ export async function statsV2(
       stats: memStat,
     },
     pids_stats: { current: pidsCurrent ?? 0, limit: pidsMax ?? 0 },
-    blkio_stats: {
-      io_service_bytes_recursive: bytes,
-      io_serviced_recursive: ios,
-      io_queued_recursive: [],
-      io_service_time_recursive: [],
-      io_wait_time_recursive: [],
-      io_merged_recursive: [],
-      io_time_recursive: [],
-      sectors_recursive: [],
-    },
+    blkio_stats: bytesAndIosOnly(bytes, ios),
     hugetlb_stats: await hugetlbV2(dir, hugePageSizes),
   };
 }
