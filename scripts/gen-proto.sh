@@ -10,6 +10,6 @@ mkdir -p src/generated
 protoc \
   --plugin=protoc-gen-ts_proto=node_modules/.bin/protoc-gen-ts_proto \
   --ts_proto_out=src/generated \
-  --ts_proto_opt=outputServices=generic-definitions,snakeToCamel=false,forceLong=number,esModuleInterop=true,useOptionals=none,oneof=unions,env=node,exportCommonSymbols=false \
+  --ts_proto_opt=outputServices=generic-definitions,snakeToCamel=false,forceLong=bigint,esModuleInterop=true,useOptionals=none,oneof=unions,env=node,exportCommonSymbols=false \
   -I proto -I /usr/include \
   proto/agent.proto proto/health.proto proto/oci.proto proto/types.proto

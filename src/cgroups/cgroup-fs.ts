@@ -69,7 +69,7 @@ export class CgroupFs {
       return (await readTrimmed(path.join(this.dir('freezer', cgroupPath), 'freezer.state'))) as FreezerState;
     }
     const events = await readKeyValues(path.join(this.dir('', cgroupPath), 'cgroup.events'));
-    if (events.frozen === 1) return 'FROZEN';
+    if (events.frozen === 1n) return 'FROZEN';
     const wanted = await readTrimmed(path.join(this.dir('', cgroupPath), 'cgroup.freeze'));
     return wanted === '1' ? 'FREEZING' : 'THAWED';
   }
@@ -127,33 +127,38 @@ export async function readTrimmed(file: string): Promise<string> {
   return (await readFile(file, 'utf8')).trim();
 }
 
-/** A number file; "max" (v2) reads as 0, a missing file as undefined. */
-export async function readNumber(file: string): Promise<number | undefined> {
+/** A number file, exact; "max" (v2) reads as 0, a missing file as undefined. */
+export async function readNumber(file: string): Promise<bigint | undefined> {
   const text = await readFile(file, 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   const t = text.trim();
-  return t === 'max' ? 0 : safeNumber(t);
+  return t === 'max' ? 0n : counter(t);
 }
 
+const U64_MAX = (1n << 64n) - 1n;
+
 /**
- * The proto's int64 fields travel as JS numbers: "unlimited" counters near 2^63
- * are clamped to the largest exact integer instead of failing the encoding.
+ * A kernel counter as the uint64 the proto carries, exactly: an unlimited
+ * memory limit is 9223372036854771712, not the nearest double. Text that is
+ * not a number reads as 0; negative values (never expected) as 0.
  */
-export function safeNumber(text: string): number {
-  return Math.min(Number(text), Number.MAX_SAFE_INTEGER);
+export function counter(text: string): bigint {
+  if (!/^-?\d+$/.test(text)) return 0n;
+  const v = BigInt(text);
+  return v < 0n ? 0n : v > U64_MAX ? U64_MAX : v;
 }
 
 /** "key value" lines (memory.stat, cpu.stat, memory.events, ...). */
-export async function readKeyValues(file: string): Promise<Record<string, number>> {
+export async function readKeyValues(file: string): Promise<Record<string, bigint>> {
   const text = await readFile(file, 'utf8').catch(() => '');
   return parseKeyValues(text);
 }
 
-export function parseKeyValues(text: string): Record<string, number> {
-  const out: Record<string, number> = {};
+export function parseKeyValues(text: string): Record<string, bigint> {
+  const out: Record<string, bigint> = {};
   for (const line of text.split('\n')) {
     const [k, v] = line.trim().split(/\s+/);
-    if (k && v !== undefined && /^-?\d+$/.test(v)) out[k] = safeNumber(v);
+    if (k && v !== undefined && /^-?\d+$/.test(v)) out[k] = counter(v);
   }
   return out;
 }

@@ -66,9 +66,11 @@ function watchMemoryEvents(dir: string, onOom: () => void, log: Logger): OomWatc
   let watcher: FSWatcher | undefined;
   const check = (): void => {
     void readKeyValues(file).then((events) => {
-      const kills = events.oom_kill ?? 0;
-      if (kills > last) onOom();
-      last = Math.max(last, kills);
+      const kills = events.oom_kill ?? 0n;
+      if (kills > last) {
+        last = kills;
+        onOom();
+      }
     });
   };
   try {
@@ -82,11 +84,11 @@ function watchMemoryEvents(dir: string, onOom: () => void, log: Logger): OomWatc
 }
 
 /** The counter now, synchronously (0 when unreadable). */
-function oomKills(file: string, key: string): number {
+function oomKills(file: string, key: string): bigint {
   try {
-    return parseKeyValues(readFileSync(file, 'utf8'))[key] ?? 0;
+    return parseKeyValues(readFileSync(file, 'utf8'))[key] ?? 0n;
   } catch {
-    return 0;
+    return 0n;
   }
 }
 
@@ -104,9 +106,11 @@ export function pollOomKills(
     busy = true;
     void readKeyValues(file).then((v) => {
       busy = false;
-      const kills = v[key] ?? 0;
-      if (kills > last) onOom();
-      last = Math.max(last, kills);
+      const kills = v[key] ?? 0n;
+      if (kills > last) {
+        last = kills;
+        onOom();
+      }
     });
   }, intervalMs);
   timer.unref();

@@ -3,10 +3,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BlkioStats, BlkioStatsEntry, CgroupStats, HugetlbStats, MemoryData } from '../generated/agent';
-import { readKeyValues, readNumber, safeNumber, type CgroupFs } from './cgroup-fs';
+import { readKeyValues, readNumber, counter, type CgroupFs } from './cgroup-fs';
 
 // cpuacct.stat counts USER_HZ ticks; Linux fixes USER_HZ at 100 for user space.
-const NANOS_PER_TICK = 1e9 / 100;
+const NANOS_PER_TICK = 1_000_000_000n / 100n;
 
 export async function statsV1(
   fs: CgroupFs,
@@ -38,15 +38,15 @@ async function cpuStats(cpuacct: string, cpu: string): Promise<CgroupStats['cpu_
   ]);
   return {
     cpu_usage: {
-      total_usage: total ?? 0,
-      percpu_usage: perCpu.trim() ? perCpu.trim().split(/\s+/).map(safeNumber) : [],
-      usage_in_kernelmode: (ticks.system ?? 0) * NANOS_PER_TICK,
-      usage_in_usermode: (ticks.user ?? 0) * NANOS_PER_TICK,
+      total_usage: total ?? 0n,
+      percpu_usage: perCpu.trim() ? perCpu.trim().split(/\s+/).map(counter) : [],
+      usage_in_kernelmode: (ticks.system ?? 0n) * NANOS_PER_TICK,
+      usage_in_usermode: (ticks.user ?? 0n) * NANOS_PER_TICK,
     },
     throttling_data: {
-      periods: throttling.nr_periods ?? 0,
-      throttled_periods: throttling.nr_throttled ?? 0,
-      throttled_time: throttling.throttled_time ?? 0,
+      periods: throttling.nr_periods ?? 0n,
+      throttled_periods: throttling.nr_throttled ?? 0n,
+      throttled_time: throttling.throttled_time ?? 0n,
     },
   };
 }
@@ -60,7 +60,7 @@ async function memoryData(dir: string, prefix: string): Promise<MemoryData> {
     readNumber(file('failcnt')),
     readNumber(file('limit_in_bytes')),
   ]);
-  return { usage: usage ?? 0, max_usage: max ?? 0, failcnt: failcnt ?? 0, limit: limit ?? 0 };
+  return { usage: usage ?? 0n, max_usage: max ?? 0n, failcnt: failcnt ?? 0n, limit: limit ?? 0n };
 }
 
 async function memoryStats(dir: string): Promise<CgroupStats['memory_stats']> {
@@ -72,11 +72,11 @@ async function memoryStats(dir: string): Promise<CgroupStats['memory_stats']> {
     readNumber(path.join(dir, 'memory.use_hierarchy')),
   ]);
   return {
-    cache: stats.cache ?? 0,
+    cache: stats.cache ?? 0n,
     usage,
     swap_usage: swap,
     kernel_usage: kernel,
-    use_hierarchy: hierarchy === 1,
+    use_hierarchy: hierarchy === 1n,
     stats,
   };
 }
@@ -86,7 +86,7 @@ async function pidsStats(dir: string): Promise<CgroupStats['pids_stats']> {
     readNumber(path.join(dir, 'pids.current')),
     readNumber(path.join(dir, 'pids.max')),
   ]);
-  return { current: current ?? 0, limit: limit ?? 0 };
+  return { current: current ?? 0n, limit: limit ?? 0n };
 }
 
 /** Lines "MAJ:MIN Op value" (or "MAJ:MIN value"); "Total" lines are skipped. */
@@ -97,7 +97,7 @@ export function parseBlkio(text: string): BlkioStatsEntry[] {
     const dev = /^(\d+):(\d+)$/.exec(f[0] ?? '');
     if (!dev) continue;
     const [op, value] = f.length >= 3 ? [f[1], f[2]] : ['', f[1]];
-    out.push({ major: Number(dev[1]), minor: Number(dev[2]), op, value: safeNumber(value) });
+    out.push({ major: BigInt(dev[1]), minor: BigInt(dev[2]), op, value: counter(value) });
   }
   return out;
 }
@@ -157,7 +157,7 @@ async function hugetlbStats(dir: string, sizes: string[]): Promise<Record<string
       readNumber(path.join(dir, `hugetlb.${size}.failcnt`)),
     ]);
     if (usage === undefined) continue;
-    out[size] = { usage, max_usage: max ?? 0, failcnt: failcnt ?? 0 };
+    out[size] = { usage, max_usage: max ?? 0n, failcnt: failcnt ?? 0n };
   }
   return out;
 }

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BlkioStatsEntry, CgroupStats, HugetlbStats } from '../generated/agent';
-import { readKeyValues, readNumber, safeNumber, type CgroupFs } from './cgroup-fs';
+import { readKeyValues, readNumber, counter, type CgroupFs } from './cgroup-fs';
 import { bytesAndIosOnly } from './stats-v1';
 
 export async function statsV2(
@@ -30,26 +30,26 @@ export async function statsV2(
   return {
     cpu_stats: {
       cpu_usage: {
-        total_usage: (cpu.usage_usec ?? 0) * 1000,
+        total_usage: (cpu.usage_usec ?? 0n) * 1000n,
         percpu_usage: [],
-        usage_in_kernelmode: (cpu.system_usec ?? 0) * 1000,
-        usage_in_usermode: (cpu.user_usec ?? 0) * 1000,
+        usage_in_kernelmode: (cpu.system_usec ?? 0n) * 1000n,
+        usage_in_usermode: (cpu.user_usec ?? 0n) * 1000n,
       },
       throttling_data: {
-        periods: cpu.nr_periods ?? 0,
-        throttled_periods: cpu.nr_throttled ?? 0,
-        throttled_time: (cpu.throttled_usec ?? 0) * 1000,
+        periods: cpu.nr_periods ?? 0n,
+        throttled_periods: cpu.nr_throttled ?? 0n,
+        throttled_time: (cpu.throttled_usec ?? 0n) * 1000n,
       },
     },
     memory_stats: {
-      cache: memStat.file ?? 0,
-      usage: { usage: memCurrent ?? 0, max_usage: 0, failcnt: memEvents.max ?? 0, limit: memMax ?? 0 },
-      swap_usage: { usage: swapCurrent ?? 0, max_usage: 0, failcnt: 0, limit: swapMax ?? 0 },
-      kernel_usage: { usage: memStat.kernel_stack ?? 0, max_usage: 0, failcnt: 0, limit: 0 },
+      cache: memStat.file ?? 0n,
+      usage: { usage: memCurrent ?? 0n, max_usage: 0n, failcnt: memEvents.max ?? 0n, limit: memMax ?? 0n },
+      swap_usage: { usage: swapCurrent ?? 0n, max_usage: 0n, failcnt: 0n, limit: swapMax ?? 0n },
+      kernel_usage: { usage: memStat.kernel_stack ?? 0n, max_usage: 0n, failcnt: 0n, limit: 0n },
       use_hierarchy: true,
       stats: memStat,
     },
-    pids_stats: { current: pidsCurrent ?? 0, limit: pidsMax ?? 0 },
+    pids_stats: { current: pidsCurrent ?? 0n, limit: pidsMax ?? 0n },
     blkio_stats: bytesAndIosOnly(bytes, ios),
     hugetlb_stats: await hugetlbV2(dir, hugePageSizes),
   };
@@ -63,16 +63,16 @@ export function parseIoStat(text: string): { bytes: BlkioStatsEntry[]; ios: Blki
     const [dev, ...pairs] = line.trim().split(/\s+/);
     const m = /^(\d+):(\d+)$/.exec(dev ?? '');
     if (!m) continue;
-    const major = Number(m[1]);
-    const minor = Number(m[2]);
-    const kv = Object.fromEntries(pairs.map((p) => p.split('=')).map(([k, v]) => [k, safeNumber(v)]));
+    const major = BigInt(m[1]);
+    const minor = BigInt(m[2]);
+    const kv = Object.fromEntries(pairs.map((p) => p.split('=')).map(([k, v]) => [k, counter(v ?? '')]));
     bytes.push(
-      { major, minor, op: 'Read', value: kv.rbytes ?? 0 },
-      { major, minor, op: 'Write', value: kv.wbytes ?? 0 },
+      { major, minor, op: 'Read', value: kv.rbytes ?? 0n },
+      { major, minor, op: 'Write', value: kv.wbytes ?? 0n },
     );
     ios.push(
-      { major, minor, op: 'Read', value: kv.rios ?? 0 },
-      { major, minor, op: 'Write', value: kv.wios ?? 0 },
+      { major, minor, op: 'Read', value: kv.rios ?? 0n },
+      { major, minor, op: 'Write', value: kv.wios ?? 0n },
     );
   }
   return { bytes, ios };
@@ -84,7 +84,7 @@ async function hugetlbV2(dir: string, sizes: string[]): Promise<Record<string, H
     const usage = await readNumber(path.join(dir, `hugetlb.${size}.current`));
     if (usage === undefined) continue;
     const events = await readKeyValues(path.join(dir, `hugetlb.${size}.events`));
-    out[size] = { usage, max_usage: 0, failcnt: events.max ?? 0 };
+    out[size] = { usage, max_usage: 0n, failcnt: events.max ?? 0n };
   }
   return out;
 }

@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { NetworkStats, StatsContainerResponse } from '../generated/agent';
-import { safeNumber, type CgroupFs } from './cgroup-fs';
+import { counter, type CgroupFs } from './cgroup-fs';
 import { statsV1 } from './stats-v1';
 import { statsV2 } from './stats-v2';
 
@@ -65,7 +65,7 @@ export function parseNetDev(text: string): NetworkStats[] {
       .slice(colon + 1)
       .trim()
       .split(/\s+/)
-      .map(safeNumber);
+      .map(counter);
     if (f.length < 12) continue;
     out.push({
       name,

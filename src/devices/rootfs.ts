@@ -9,5 +9,5 @@ type CgroupRule = NonNullable<NonNullable<NonNullable<SpecDevices['linux']>['res
 /** A device-cgroup rule denying read and write on the device backing `root` (the guest's "/"). */
 export async function guestRootDenyRule(root = '/'): Promise<CgroupRule> {
   const { major, minor } = splitDevT((await stat(root, { bigint: true })).dev);
-  return { allow: false, type: 'b', major, minor, access: 'rw' };
+  return { allow: false, type: 'b', major: BigInt(major), minor: BigInt(minor), access: 'rw' };
 }

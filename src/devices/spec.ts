@@ -38,11 +38,11 @@ export class DeviceSpecEditor {
     if (this.byPath.size === 0) throw internal('No devices found from the spec, cannot update');
     const original = this.byPath.get(containerPath);
     if (!original) throw internal(`Should have found a matching device ${containerPath} in the spec`);
-    original.device.major = guest.major;
-    original.device.minor = guest.minor;
+    original.device.major = BigInt(guest.major);
+    original.device.minor = BigInt(guest.minor);
     for (const rule of original.rules) {
-      rule.major = guest.major;
-      rule.minor = guest.minor;
+      rule.major = BigInt(guest.major);
+      rule.minor = BigInt(guest.minor);
     }
   }
 }

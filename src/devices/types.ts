@@ -2,14 +2,14 @@
 // host hot-plugged and make the container's OCI spec point at the guest's node.
 import type { Device } from '../generated/agent';
 
-/** The parts of an OCI runtime-spec config.json (JSON form) that device handlers rewrite. */
+/** The parts of an OCI runtime-spec config.json (JSON form) that device handlers rewrite; major/minor are int64 on the wire. */
 export interface SpecDevices {
   linux?: {
     devices?: {
       path: string;
       type: string;
-      major: number;
-      minor: number;
+      major: bigint;
+      minor: bigint;
       fileMode?: number;
       uid?: number;
       gid?: number;
@@ -18,8 +18,8 @@ export interface SpecDevices {
       devices?: {
         allow: boolean;
         type?: string;
-        major?: number | null;
-        minor?: number | null;
+        major?: bigint | null;
+        minor?: bigint | null;
         access?: string;
       }[];
     };

@@ -96,16 +96,16 @@ export interface ResumeContainerRequest {
 }
 
 export interface CpuUsage {
-  total_usage: number;
-  percpu_usage: number[];
-  usage_in_kernelmode: number;
-  usage_in_usermode: number;
+  total_usage: bigint;
+  percpu_usage: bigint[];
+  usage_in_kernelmode: bigint;
+  usage_in_usermode: bigint;
 }
 
 export interface ThrottlingData {
-  periods: number;
-  throttled_periods: number;
-  throttled_time: number;
+  periods: bigint;
+  throttled_periods: bigint;
+  throttled_time: bigint;
 }
 
 export interface CpuStats {
@@ -114,37 +114,37 @@ export interface CpuStats {
 }
 
 export interface PidsStats {
-  current: number;
-  limit: number;
+  current: bigint;
+  limit: bigint;
 }
 
 export interface MemoryData {
-  usage: number;
-  max_usage: number;
-  failcnt: number;
-  limit: number;
+  usage: bigint;
+  max_usage: bigint;
+  failcnt: bigint;
+  limit: bigint;
 }
 
 export interface MemoryStats {
-  cache: number;
+  cache: bigint;
   usage: MemoryData | undefined;
   swap_usage: MemoryData | undefined;
   kernel_usage: MemoryData | undefined;
   use_hierarchy: boolean;
   /** memory.stat, key by key. */
-  stats: { [key: string]: number };
+  stats: { [key: string]: bigint };
 }
 
 export interface MemoryStats_StatsEntry {
   key: string;
-  value: number;
+  value: bigint;
 }
 
 export interface BlkioStatsEntry {
-  major: number;
-  minor: number;
+  major: bigint;
+  minor: bigint;
   op: string;
-  value: number;
+  value: bigint;
 }
 
 export interface BlkioStats {
@@ -159,9 +159,9 @@ export interface BlkioStats {
 }
 
 export interface HugetlbStats {
-  usage: number;
-  max_usage: number;
-  failcnt: number;
+  usage: bigint;
+  max_usage: bigint;
+  failcnt: bigint;
 }
 
 export interface CgroupStats {
@@ -182,14 +182,14 @@ export interface CgroupStats_HugetlbStatsEntry {
 
 export interface NetworkStats {
   name: string;
-  rx_bytes: number;
-  rx_packets: number;
-  rx_errors: number;
-  rx_dropped: number;
-  tx_bytes: number;
-  tx_packets: number;
-  tx_errors: number;
-  tx_dropped: number;
+  rx_bytes: bigint;
+  rx_packets: bigint;
+  rx_errors: bigint;
+  rx_dropped: bigint;
+  tx_bytes: bigint;
+  tx_packets: bigint;
+  tx_errors: bigint;
+  tx_dropped: bigint;
 }
 
 export interface StatsContainerResponse {
@@ -311,19 +311,19 @@ export interface GuestDetailsRequest {
 }
 
 export interface GuestDetailsResponse {
-  mem_block_size_bytes: number;
+  mem_block_size_bytes: bigint;
   agent_details: AgentDetails | undefined;
   support_mem_hotplug_probe: boolean;
 }
 
 export interface MemHotplugByProbeRequest {
   /** Physical addresses, each written to the kernel's memory probe file. */
-  memHotplugProbeAddr: number[];
+  memHotplugProbeAddr: bigint[];
 }
 
 export interface SetGuestDateTimeRequest {
-  Sec: number;
-  Usec: number;
+  Sec: bigint;
+  Usec: bigint;
 }
 
 /** How a volume or rootfs reaches the guest and where the agent mounts it. */
@@ -358,12 +358,12 @@ export interface StringUser {
 /** One chunk of a file the host copies into the guest (below /run only). */
 export interface CopyFileRequest {
   path: string;
-  file_size: number;
+  file_size: bigint;
   file_mode: number;
   dir_mode: number;
   uid: number;
   gid: number;
-  offset: number;
+  offset: bigint;
   data: Buffer;
 }
 
@@ -1645,25 +1645,37 @@ export const ResumeContainerRequest: MessageFns<ResumeContainerRequest> = {
 };
 
 function createBaseCpuUsage(): CpuUsage {
-  return { total_usage: 0, percpu_usage: [], usage_in_kernelmode: 0, usage_in_usermode: 0 };
+  return { total_usage: 0n, percpu_usage: [], usage_in_kernelmode: 0n, usage_in_usermode: 0n };
 }
 
 export const CpuUsage: MessageFns<CpuUsage> = {
   encode(message: CpuUsage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.total_usage !== 0) {
+    if (message.total_usage !== 0n) {
+      if (BigInt.asUintN(64, message.total_usage) !== message.total_usage) {
+        throw new globalThis.Error("value provided for field message.total_usage of type uint64 too large");
+      }
       writer.uint32(8).uint64(message.total_usage);
     }
     if (message.percpu_usage.length !== 0) {
       writer.uint32(18).fork();
       for (const v of message.percpu_usage) {
+        if (BigInt.asUintN(64, v) !== v) {
+          throw new globalThis.Error("a value provided in array field percpu_usage of type uint64 is too large");
+        }
         writer.uint64(v);
       }
       writer.join();
     }
-    if (message.usage_in_kernelmode !== 0) {
+    if (message.usage_in_kernelmode !== 0n) {
+      if (BigInt.asUintN(64, message.usage_in_kernelmode) !== message.usage_in_kernelmode) {
+        throw new globalThis.Error("value provided for field message.usage_in_kernelmode of type uint64 too large");
+      }
       writer.uint32(24).uint64(message.usage_in_kernelmode);
     }
-    if (message.usage_in_usermode !== 0) {
+    if (message.usage_in_usermode !== 0n) {
+      if (BigInt.asUintN(64, message.usage_in_usermode) !== message.usage_in_usermode) {
+        throw new globalThis.Error("value provided for field message.usage_in_usermode of type uint64 too large");
+      }
       writer.uint32(32).uint64(message.usage_in_usermode);
     }
     return writer;
@@ -1687,12 +1699,12 @@ export const CpuUsage: MessageFns<CpuUsage> = {
               break;
             }
 
-            message.total_usage = longToNumber(reader.uint64());
+            message.total_usage = reader.uint64() as bigint;
             continue;
           }
           case 2: {
             if (tag === 16) {
-              message.percpu_usage.push(longToNumber(reader.uint64()));
+              message.percpu_usage.push(reader.uint64() as bigint);
 
               continue;
             }
@@ -1700,7 +1712,7 @@ export const CpuUsage: MessageFns<CpuUsage> = {
             if (tag === 18) {
               const end2 = reader.uint32() + reader.pos;
               while (reader.pos < end2) {
-                message.percpu_usage.push(longToNumber(reader.uint64()));
+                message.percpu_usage.push(reader.uint64() as bigint);
               }
 
               continue;
@@ -1713,7 +1725,7 @@ export const CpuUsage: MessageFns<CpuUsage> = {
               break;
             }
 
-            message.usage_in_kernelmode = longToNumber(reader.uint64());
+            message.usage_in_kernelmode = reader.uint64() as bigint;
             continue;
           }
           case 4: {
@@ -1721,7 +1733,7 @@ export const CpuUsage: MessageFns<CpuUsage> = {
               break;
             }
 
-            message.usage_in_usermode = longToNumber(reader.uint64());
+            message.usage_in_usermode = reader.uint64() as bigint;
             continue;
           }
         }
@@ -1739,41 +1751,41 @@ export const CpuUsage: MessageFns<CpuUsage> = {
   fromJSON(object: any): CpuUsage {
     return {
       total_usage: isSet(object.totalUsage)
-        ? globalThis.Number(object.totalUsage)
+        ? BigInt(object.totalUsage)
         : isSet(object.total_usage)
-        ? globalThis.Number(object.total_usage)
-        : 0,
+        ? BigInt(object.total_usage)
+        : 0n,
       percpu_usage: globalThis.Array.isArray(object?.percpuUsage)
-        ? object.percpuUsage.map((e: any) => globalThis.Number(e))
+        ? object.percpuUsage.map((e: any) => BigInt(e))
         : globalThis.Array.isArray(object?.percpu_usage)
-        ? object.percpu_usage.map((e: any) => globalThis.Number(e))
+        ? object.percpu_usage.map((e: any) => BigInt(e))
         : [],
       usage_in_kernelmode: isSet(object.usageInKernelmode)
-        ? globalThis.Number(object.usageInKernelmode)
+        ? BigInt(object.usageInKernelmode)
         : isSet(object.usage_in_kernelmode)
-        ? globalThis.Number(object.usage_in_kernelmode)
-        : 0,
+        ? BigInt(object.usage_in_kernelmode)
+        : 0n,
       usage_in_usermode: isSet(object.usageInUsermode)
-        ? globalThis.Number(object.usageInUsermode)
+        ? BigInt(object.usageInUsermode)
         : isSet(object.usage_in_usermode)
-        ? globalThis.Number(object.usage_in_usermode)
-        : 0,
+        ? BigInt(object.usage_in_usermode)
+        : 0n,
     };
   },
 
   toJSON(message: CpuUsage): unknown {
     const obj: any = {};
-    if (message.total_usage !== 0) {
-      obj.totalUsage = Math.round(message.total_usage);
+    if (message.total_usage !== 0n) {
+      obj.totalUsage = message.total_usage.toString();
     }
     if (message.percpu_usage?.length) {
-      obj.percpuUsage = message.percpu_usage.map((e) => Math.round(e));
+      obj.percpuUsage = message.percpu_usage.map((e) => e.toString());
     }
-    if (message.usage_in_kernelmode !== 0) {
-      obj.usageInKernelmode = Math.round(message.usage_in_kernelmode);
+    if (message.usage_in_kernelmode !== 0n) {
+      obj.usageInKernelmode = message.usage_in_kernelmode.toString();
     }
-    if (message.usage_in_usermode !== 0) {
-      obj.usageInUsermode = Math.round(message.usage_in_usermode);
+    if (message.usage_in_usermode !== 0n) {
+      obj.usageInUsermode = message.usage_in_usermode.toString();
     }
     return obj;
   },
@@ -1783,27 +1795,42 @@ export const CpuUsage: MessageFns<CpuUsage> = {
   },
   fromPartial<I extends Exact<DeepPartial<CpuUsage>, I>>(object: I): CpuUsage {
     const message = createBaseCpuUsage();
-    message.total_usage = object.total_usage ?? 0;
-    message.percpu_usage = object.percpu_usage?.map((e) => e) || [];
-    message.usage_in_kernelmode = object.usage_in_kernelmode ?? 0;
-    message.usage_in_usermode = object.usage_in_usermode ?? 0;
+    message.total_usage = (object.total_usage !== undefined && object.total_usage !== null)
+      ? BigInt(object.total_usage)
+      : 0n;
+    message.percpu_usage = object.percpu_usage?.map((e) => BigInt(e)) || [];
+    message.usage_in_kernelmode = (object.usage_in_kernelmode !== undefined && object.usage_in_kernelmode !== null)
+      ? BigInt(object.usage_in_kernelmode)
+      : 0n;
+    message.usage_in_usermode = (object.usage_in_usermode !== undefined && object.usage_in_usermode !== null)
+      ? BigInt(object.usage_in_usermode)
+      : 0n;
     return message;
   },
 };
 
 function createBaseThrottlingData(): ThrottlingData {
-  return { periods: 0, throttled_periods: 0, throttled_time: 0 };
+  return { periods: 0n, throttled_periods: 0n, throttled_time: 0n };
 }
 
 export const ThrottlingData: MessageFns<ThrottlingData> = {
   encode(message: ThrottlingData, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.periods !== 0) {
+    if (message.periods !== 0n) {
+      if (BigInt.asUintN(64, message.periods) !== message.periods) {
+        throw new globalThis.Error("value provided for field message.periods of type uint64 too large");
+      }
       writer.uint32(8).uint64(message.periods);
     }
-    if (message.throttled_periods !== 0) {
+    if (message.throttled_periods !== 0n) {
+      if (BigInt.asUintN(64, message.throttled_periods) !== message.throttled_periods) {
+        throw new globalThis.Error("value provided for field message.throttled_periods of type uint64 too large");
+      }
       writer.uint32(16).uint64(message.throttled_periods);
     }
-    if (message.throttled_time !== 0) {
+    if (message.throttled_time !== 0n) {
+      if (BigInt.asUintN(64, message.throttled_time) !== message.throttled_time) {
+        throw new globalThis.Error("value provided for field message.throttled_time of type uint64 too large");
+      }
       writer.uint32(24).uint64(message.throttled_time);
     }
     return writer;
@@ -1827,7 +1854,7 @@ export const ThrottlingData: MessageFns<ThrottlingData> = {
               break;
             }
 
-            message.periods = longToNumber(reader.uint64());
+            message.periods = reader.uint64() as bigint;
             continue;
           }
           case 2: {
@@ -1835,7 +1862,7 @@ export const ThrottlingData: MessageFns<ThrottlingData> = {
               break;
             }
 
-            message.throttled_periods = longToNumber(reader.uint64());
+            message.throttled_periods = reader.uint64() as bigint;
             continue;
           }
           case 3: {
@@ -1843,7 +1870,7 @@ export const ThrottlingData: MessageFns<ThrottlingData> = {
               break;
             }
 
-            message.throttled_time = longToNumber(reader.uint64());
+            message.throttled_time = reader.uint64() as bigint;
             continue;
           }
         }
@@ -1860,30 +1887,30 @@ export const ThrottlingData: MessageFns<ThrottlingData> = {
 
   fromJSON(object: any): ThrottlingData {
     return {
-      periods: isSet(object.periods) ? globalThis.Number(object.periods) : 0,
+      periods: isSet(object.periods) ? BigInt(object.periods) : 0n,
       throttled_periods: isSet(object.throttledPeriods)
-        ? globalThis.Number(object.throttledPeriods)
+        ? BigInt(object.throttledPeriods)
         : isSet(object.throttled_periods)
-        ? globalThis.Number(object.throttled_periods)
-        : 0,
+        ? BigInt(object.throttled_periods)
+        : 0n,
       throttled_time: isSet(object.throttledTime)
-        ? globalThis.Number(object.throttledTime)
+        ? BigInt(object.throttledTime)
         : isSet(object.throttled_time)
-        ? globalThis.Number(object.throttled_time)
-        : 0,
+        ? BigInt(object.throttled_time)
+        : 0n,
     };
   },
 
   toJSON(message: ThrottlingData): unknown {
     const obj: any = {};
-    if (message.periods !== 0) {
-      obj.periods = Math.round(message.periods);
+    if (message.periods !== 0n) {
+      obj.periods = message.periods.toString();
     }
-    if (message.throttled_periods !== 0) {
-      obj.throttledPeriods = Math.round(message.throttled_periods);
+    if (message.throttled_periods !== 0n) {
+      obj.throttledPeriods = message.throttled_periods.toString();
     }
-    if (message.throttled_time !== 0) {
-      obj.throttledTime = Math.round(message.throttled_time);
+    if (message.throttled_time !== 0n) {
+      obj.throttledTime = message.throttled_time.toString();
     }
     return obj;
   },
@@ -1893,9 +1920,13 @@ export const ThrottlingData: MessageFns<ThrottlingData> = {
   },
   fromPartial<I extends Exact<DeepPartial<ThrottlingData>, I>>(object: I): ThrottlingData {
     const message = createBaseThrottlingData();
-    message.periods = object.periods ?? 0;
-    message.throttled_periods = object.throttled_periods ?? 0;
-    message.throttled_time = object.throttled_time ?? 0;
+    message.periods = (object.periods !== undefined && object.periods !== null) ? BigInt(object.periods) : 0n;
+    message.throttled_periods = (object.throttled_periods !== undefined && object.throttled_periods !== null)
+      ? BigInt(object.throttled_periods)
+      : 0n;
+    message.throttled_time = (object.throttled_time !== undefined && object.throttled_time !== null)
+      ? BigInt(object.throttled_time)
+      : 0n;
     return message;
   },
 };
@@ -1998,15 +2029,21 @@ export const CpuStats: MessageFns<CpuStats> = {
 };
 
 function createBasePidsStats(): PidsStats {
-  return { current: 0, limit: 0 };
+  return { current: 0n, limit: 0n };
 }
 
 export const PidsStats: MessageFns<PidsStats> = {
   encode(message: PidsStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.current !== 0) {
+    if (message.current !== 0n) {
+      if (BigInt.asUintN(64, message.current) !== message.current) {
+        throw new globalThis.Error("value provided for field message.current of type uint64 too large");
+      }
       writer.uint32(8).uint64(message.current);
     }
-    if (message.limit !== 0) {
+    if (message.limit !== 0n) {
+      if (BigInt.asUintN(64, message.limit) !== message.limit) {
+        throw new globalThis.Error("value provided for field message.limit of type uint64 too large");
+      }
       writer.uint32(16).uint64(message.limit);
     }
     return writer;
@@ -2030,7 +2067,7 @@ export const PidsStats: MessageFns<PidsStats> = {
               break;
             }
 
-            message.current = longToNumber(reader.uint64());
+            message.current = reader.uint64() as bigint;
             continue;
           }
           case 2: {
@@ -2038,7 +2075,7 @@ export const PidsStats: MessageFns<PidsStats> = {
               break;
             }
 
-            message.limit = longToNumber(reader.uint64());
+            message.limit = reader.uint64() as bigint;
             continue;
           }
         }
@@ -2055,18 +2092,18 @@ export const PidsStats: MessageFns<PidsStats> = {
 
   fromJSON(object: any): PidsStats {
     return {
-      current: isSet(object.current) ? globalThis.Number(object.current) : 0,
-      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      current: isSet(object.current) ? BigInt(object.current) : 0n,
+      limit: isSet(object.limit) ? BigInt(object.limit) : 0n,
     };
   },
 
   toJSON(message: PidsStats): unknown {
     const obj: any = {};
-    if (message.current !== 0) {
-      obj.current = Math.round(message.current);
+    if (message.current !== 0n) {
+      obj.current = message.current.toString();
     }
-    if (message.limit !== 0) {
-      obj.limit = Math.round(message.limit);
+    if (message.limit !== 0n) {
+      obj.limit = message.limit.toString();
     }
     return obj;
   },
@@ -2076,28 +2113,40 @@ export const PidsStats: MessageFns<PidsStats> = {
   },
   fromPartial<I extends Exact<DeepPartial<PidsStats>, I>>(object: I): PidsStats {
     const message = createBasePidsStats();
-    message.current = object.current ?? 0;
-    message.limit = object.limit ?? 0;
+    message.current = (object.current !== undefined && object.current !== null) ? BigInt(object.current) : 0n;
+    message.limit = (object.limit !== undefined && object.limit !== null) ? BigInt(object.limit) : 0n;
     return message;
   },
 };
 
 function createBaseMemoryData(): MemoryData {
-  return { usage: 0, max_usage: 0, failcnt: 0, limit: 0 };
+  return { usage: 0n, max_usage: 0n, failcnt: 0n, limit: 0n };
 }
 
 export const MemoryData: MessageFns<MemoryData> = {
   encode(message: MemoryData, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.usage !== 0) {
+    if (message.usage !== 0n) {
+      if (BigInt.asUintN(64, message.usage) !== message.usage) {
+        throw new globalThis.Error("value provided for field message.usage of type uint64 too large");
+      }
       writer.uint32(8).uint64(message.usage);
     }
-    if (message.max_usage !== 0) {
+    if (message.max_usage !== 0n) {
+      if (BigInt.asUintN(64, message.max_usage) !== message.max_usage) {
+        throw new globalThis.Error("value provided for field message.max_usage of type uint64 too large");
+      }
       writer.uint32(16).uint64(message.max_usage);
     }
-    if (message.failcnt !== 0) {
+    if (message.failcnt !== 0n) {
+      if (BigInt.asUintN(64, message.failcnt) !== message.failcnt) {
+        throw new globalThis.Error("value provided for field message.failcnt of type uint64 too large");
+      }
       writer.uint32(24).uint64(message.failcnt);
     }
-    if (message.limit !== 0) {
+    if (message.limit !== 0n) {
+      if (BigInt.asUintN(64, message.limit) !== message.limit) {
+        throw new globalThis.Error("value provided for field message.limit of type uint64 too large");
+      }
       writer.uint32(32).uint64(message.limit);
     }
     return writer;
@@ -2121,7 +2170,7 @@ export const MemoryData: MessageFns<MemoryData> = {
               break;
             }
 
-            message.usage = longToNumber(reader.uint64());
+            message.usage = reader.uint64() as bigint;
             continue;
           }
           case 2: {
@@ -2129,7 +2178,7 @@ export const MemoryData: MessageFns<MemoryData> = {
               break;
             }
 
-            message.max_usage = longToNumber(reader.uint64());
+            message.max_usage = reader.uint64() as bigint;
             continue;
           }
           case 3: {
@@ -2137,7 +2186,7 @@ export const MemoryData: MessageFns<MemoryData> = {
               break;
             }
 
-            message.failcnt = longToNumber(reader.uint64());
+            message.failcnt = reader.uint64() as bigint;
             continue;
           }
           case 4: {
@@ -2145,7 +2194,7 @@ export const MemoryData: MessageFns<MemoryData> = {
               break;
             }
 
-            message.limit = longToNumber(reader.uint64());
+            message.limit = reader.uint64() as bigint;
             continue;
           }
         }
@@ -2162,30 +2211,30 @@ export const MemoryData: MessageFns<MemoryData> = {
 
   fromJSON(object: any): MemoryData {
     return {
-      usage: isSet(object.usage) ? globalThis.Number(object.usage) : 0,
+      usage: isSet(object.usage) ? BigInt(object.usage) : 0n,
       max_usage: isSet(object.maxUsage)
-        ? globalThis.Number(object.maxUsage)
+        ? BigInt(object.maxUsage)
         : isSet(object.max_usage)
-        ? globalThis.Number(object.max_usage)
-        : 0,
-      failcnt: isSet(object.failcnt) ? globalThis.Number(object.failcnt) : 0,
-      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+        ? BigInt(object.max_usage)
+        : 0n,
+      failcnt: isSet(object.failcnt) ? BigInt(object.failcnt) : 0n,
+      limit: isSet(object.limit) ? BigInt(object.limit) : 0n,
     };
   },
 
   toJSON(message: MemoryData): unknown {
     const obj: any = {};
-    if (message.usage !== 0) {
-      obj.usage = Math.round(message.usage);
+    if (message.usage !== 0n) {
+      obj.usage = message.usage.toString();
     }
-    if (message.max_usage !== 0) {
-      obj.maxUsage = Math.round(message.max_usage);
+    if (message.max_usage !== 0n) {
+      obj.maxUsage = message.max_usage.toString();
     }
-    if (message.failcnt !== 0) {
-      obj.failcnt = Math.round(message.failcnt);
+    if (message.failcnt !== 0n) {
+      obj.failcnt = message.failcnt.toString();
     }
-    if (message.limit !== 0) {
-      obj.limit = Math.round(message.limit);
+    if (message.limit !== 0n) {
+      obj.limit = message.limit.toString();
     }
     return obj;
   },
@@ -2195,17 +2244,17 @@ export const MemoryData: MessageFns<MemoryData> = {
   },
   fromPartial<I extends Exact<DeepPartial<MemoryData>, I>>(object: I): MemoryData {
     const message = createBaseMemoryData();
-    message.usage = object.usage ?? 0;
-    message.max_usage = object.max_usage ?? 0;
-    message.failcnt = object.failcnt ?? 0;
-    message.limit = object.limit ?? 0;
+    message.usage = (object.usage !== undefined && object.usage !== null) ? BigInt(object.usage) : 0n;
+    message.max_usage = (object.max_usage !== undefined && object.max_usage !== null) ? BigInt(object.max_usage) : 0n;
+    message.failcnt = (object.failcnt !== undefined && object.failcnt !== null) ? BigInt(object.failcnt) : 0n;
+    message.limit = (object.limit !== undefined && object.limit !== null) ? BigInt(object.limit) : 0n;
     return message;
   },
 };
 
 function createBaseMemoryStats(): MemoryStats {
   return {
-    cache: 0,
+    cache: 0n,
     usage: undefined,
     swap_usage: undefined,
     kernel_usage: undefined,
@@ -2216,7 +2265,10 @@ function createBaseMemoryStats(): MemoryStats {
 
 export const MemoryStats: MessageFns<MemoryStats> = {
   encode(message: MemoryStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.cache !== 0) {
+    if (message.cache !== 0n) {
+      if (BigInt.asUintN(64, message.cache) !== message.cache) {
+        throw new globalThis.Error("value provided for field message.cache of type uint64 too large");
+      }
       writer.uint32(8).uint64(message.cache);
     }
     if (message.usage !== undefined) {
@@ -2231,7 +2283,7 @@ export const MemoryStats: MessageFns<MemoryStats> = {
     if (message.use_hierarchy !== false) {
       writer.uint32(40).bool(message.use_hierarchy);
     }
-    globalThis.Object.entries(message.stats).forEach(([key, value]: [string, number]) => {
+    globalThis.Object.entries(message.stats).forEach(([key, value]: [string, bigint]) => {
       MemoryStats_StatsEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
     });
     return writer;
@@ -2255,7 +2307,7 @@ export const MemoryStats: MessageFns<MemoryStats> = {
               break;
             }
 
-            message.cache = longToNumber(reader.uint64());
+            message.cache = reader.uint64() as bigint;
             continue;
           }
           case 2: {
@@ -2315,7 +2367,7 @@ export const MemoryStats: MessageFns<MemoryStats> = {
 
   fromJSON(object: any): MemoryStats {
     return {
-      cache: isSet(object.cache) ? globalThis.Number(object.cache) : 0,
+      cache: isSet(object.cache) ? BigInt(object.cache) : 0n,
       usage: isSet(object.usage) ? MemoryData.fromJSON(object.usage) : undefined,
       swap_usage: isSet(object.swapUsage)
         ? MemoryData.fromJSON(object.swapUsage)
@@ -2334,9 +2386,9 @@ export const MemoryStats: MessageFns<MemoryStats> = {
         : false,
       stats: isObject(object.stats)
         ? (globalThis.Object.entries(object.stats) as [string, any][]).reduce(
-          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+          (acc: { [key: string]: bigint }, [key, value]: [string, any]) => {
             globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.Number(value),
+              value: BigInt(value as string | number | bigint | boolean),
               enumerable: true,
               configurable: true,
               writable: true,
@@ -2351,8 +2403,8 @@ export const MemoryStats: MessageFns<MemoryStats> = {
 
   toJSON(message: MemoryStats): unknown {
     const obj: any = {};
-    if (message.cache !== 0) {
-      obj.cache = Math.round(message.cache);
+    if (message.cache !== 0n) {
+      obj.cache = message.cache.toString();
     }
     if (message.usage !== undefined) {
       obj.usage = MemoryData.toJSON(message.usage);
@@ -2367,11 +2419,11 @@ export const MemoryStats: MessageFns<MemoryStats> = {
       obj.useHierarchy = message.use_hierarchy;
     }
     if (message.stats) {
-      const entries = globalThis.Object.entries(message.stats) as [string, number][];
+      const entries = globalThis.Object.entries(message.stats) as [string, bigint][];
       if (entries.length > 0) {
         obj.stats = {};
         entries.forEach(([k, v]) => {
-          obj.stats[k] = Math.round(v);
+          obj.stats[k] = v.toString();
         });
       }
     }
@@ -2383,7 +2435,7 @@ export const MemoryStats: MessageFns<MemoryStats> = {
   },
   fromPartial<I extends Exact<DeepPartial<MemoryStats>, I>>(object: I): MemoryStats {
     const message = createBaseMemoryStats();
-    message.cache = object.cache ?? 0;
+    message.cache = (object.cache !== undefined && object.cache !== null) ? BigInt(object.cache) : 0n;
     message.usage = (object.usage !== undefined && object.usage !== null)
       ? MemoryData.fromPartial(object.usage)
       : undefined;
@@ -2394,10 +2446,10 @@ export const MemoryStats: MessageFns<MemoryStats> = {
       ? MemoryData.fromPartial(object.kernel_usage)
       : undefined;
     message.use_hierarchy = object.use_hierarchy ?? false;
-    message.stats = (globalThis.Object.entries(object.stats ?? {}) as [string, number][]).reduce(
-      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+    message.stats = (globalThis.Object.entries(object.stats ?? {}) as [string, bigint][]).reduce(
+      (acc: { [key: string]: bigint }, [key, value]: [string, bigint]) => {
         if (value !== undefined) {
-          acc[key] = globalThis.Number(value);
+          acc[key] = BigInt(value as string | number | bigint | boolean);
         }
         return acc;
       },
@@ -2408,7 +2460,7 @@ export const MemoryStats: MessageFns<MemoryStats> = {
 };
 
 function createBaseMemoryStats_StatsEntry(): MemoryStats_StatsEntry {
-  return { key: "", value: 0 };
+  return { key: "", value: 0n };
 }
 
 export const MemoryStats_StatsEntry: MessageFns<MemoryStats_StatsEntry> = {
@@ -2416,7 +2468,10 @@ export const MemoryStats_StatsEntry: MessageFns<MemoryStats_StatsEntry> = {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
     }
-    if (message.value !== 0) {
+    if (message.value !== 0n) {
+      if (BigInt.asUintN(64, message.value) !== message.value) {
+        throw new globalThis.Error("value provided for field message.value of type uint64 too large");
+      }
       writer.uint32(16).uint64(message.value);
     }
     return writer;
@@ -2448,7 +2503,7 @@ export const MemoryStats_StatsEntry: MessageFns<MemoryStats_StatsEntry> = {
               break;
             }
 
-            message.value = longToNumber(reader.uint64());
+            message.value = reader.uint64() as bigint;
             continue;
           }
         }
@@ -2466,7 +2521,7 @@ export const MemoryStats_StatsEntry: MessageFns<MemoryStats_StatsEntry> = {
   fromJSON(object: any): MemoryStats_StatsEntry {
     return {
       key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+      value: isSet(object.value) ? BigInt(object.value) : 0n,
     };
   },
 
@@ -2475,8 +2530,8 @@ export const MemoryStats_StatsEntry: MessageFns<MemoryStats_StatsEntry> = {
     if (message.key !== "") {
       obj.key = message.key;
     }
-    if (message.value !== 0) {
-      obj.value = Math.round(message.value);
+    if (message.value !== 0n) {
+      obj.value = message.value.toString();
     }
     return obj;
   },
@@ -2487,27 +2542,36 @@ export const MemoryStats_StatsEntry: MessageFns<MemoryStats_StatsEntry> = {
   fromPartial<I extends Exact<DeepPartial<MemoryStats_StatsEntry>, I>>(object: I): MemoryStats_StatsEntry {
     const message = createBaseMemoryStats_StatsEntry();
     message.key = object.key ?? "";
-    message.value = object.value ?? 0;
+    message.value = (object.value !== undefined && object.value !== null) ? BigInt(object.value) : 0n;
     return message;
   },
 };
 
 function createBaseBlkioStatsEntry(): BlkioStatsEntry {
-  return { major: 0, minor: 0, op: "", value: 0 };
+  return { major: 0n, minor: 0n, op: "", value: 0n };
 }
 
 export const BlkioStatsEntry: MessageFns<BlkioStatsEntry> = {
   encode(message: BlkioStatsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.major !== 0) {
+    if (message.major !== 0n) {
+      if (BigInt.asUintN(64, message.major) !== message.major) {
+        throw new globalThis.Error("value provided for field message.major of type uint64 too large");
+      }
       writer.uint32(8).uint64(message.major);
     }
-    if (message.minor !== 0) {
+    if (message.minor !== 0n) {
+      if (BigInt.asUintN(64, message.minor) !== message.minor) {
+        throw new globalThis.Error("value provided for field message.minor of type uint64 too large");
+      }
       writer.uint32(16).uint64(message.minor);
     }
     if (message.op !== "") {
       writer.uint32(26).string(message.op);
     }
-    if (message.value !== 0) {
+    if (message.value !== 0n) {
+      if (BigInt.asUintN(64, message.value) !== message.value) {
+        throw new globalThis.Error("value provided for field message.value of type uint64 too large");
+      }
       writer.uint32(32).uint64(message.value);
     }
     return writer;
@@ -2531,7 +2595,7 @@ export const BlkioStatsEntry: MessageFns<BlkioStatsEntry> = {
               break;
             }
 
-            message.major = longToNumber(reader.uint64());
+            message.major = reader.uint64() as bigint;
             continue;
           }
           case 2: {
@@ -2539,7 +2603,7 @@ export const BlkioStatsEntry: MessageFns<BlkioStatsEntry> = {
               break;
             }
 
-            message.minor = longToNumber(reader.uint64());
+            message.minor = reader.uint64() as bigint;
             continue;
           }
           case 3: {
@@ -2555,7 +2619,7 @@ export const BlkioStatsEntry: MessageFns<BlkioStatsEntry> = {
               break;
             }
 
-            message.value = longToNumber(reader.uint64());
+            message.value = reader.uint64() as bigint;
             continue;
           }
         }
@@ -2572,26 +2636,26 @@ export const BlkioStatsEntry: MessageFns<BlkioStatsEntry> = {
 
   fromJSON(object: any): BlkioStatsEntry {
     return {
-      major: isSet(object.major) ? globalThis.Number(object.major) : 0,
-      minor: isSet(object.minor) ? globalThis.Number(object.minor) : 0,
+      major: isSet(object.major) ? BigInt(object.major) : 0n,
+      minor: isSet(object.minor) ? BigInt(object.minor) : 0n,
       op: isSet(object.op) ? globalThis.String(object.op) : "",
-      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+      value: isSet(object.value) ? BigInt(object.value) : 0n,
     };
   },
 
   toJSON(message: BlkioStatsEntry): unknown {
     const obj: any = {};
-    if (message.major !== 0) {
-      obj.major = Math.round(message.major);
+    if (message.major !== 0n) {
+      obj.major = message.major.toString();
     }
-    if (message.minor !== 0) {
-      obj.minor = Math.round(message.minor);
+    if (message.minor !== 0n) {
+      obj.minor = message.minor.toString();
     }
     if (message.op !== "") {
       obj.op = message.op;
     }
-    if (message.value !== 0) {
-      obj.value = Math.round(message.value);
+    if (message.value !== 0n) {
+      obj.value = message.value.toString();
     }
     return obj;
   },
@@ -2601,10 +2665,10 @@ export const BlkioStatsEntry: MessageFns<BlkioStatsEntry> = {
   },
   fromPartial<I extends Exact<DeepPartial<BlkioStatsEntry>, I>>(object: I): BlkioStatsEntry {
     const message = createBaseBlkioStatsEntry();
-    message.major = object.major ?? 0;
-    message.minor = object.minor ?? 0;
+    message.major = (object.major !== undefined && object.major !== null) ? BigInt(object.major) : 0n;
+    message.minor = (object.minor !== undefined && object.minor !== null) ? BigInt(object.minor) : 0n;
     message.op = object.op ?? "";
-    message.value = object.value ?? 0;
+    message.value = (object.value !== undefined && object.value !== null) ? BigInt(object.value) : 0n;
     return message;
   },
 };
@@ -2834,18 +2898,27 @@ export const BlkioStats: MessageFns<BlkioStats> = {
 };
 
 function createBaseHugetlbStats(): HugetlbStats {
-  return { usage: 0, max_usage: 0, failcnt: 0 };
+  return { usage: 0n, max_usage: 0n, failcnt: 0n };
 }
 
 export const HugetlbStats: MessageFns<HugetlbStats> = {
   encode(message: HugetlbStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.usage !== 0) {
+    if (message.usage !== 0n) {
+      if (BigInt.asUintN(64, message.usage) !== message.usage) {
+        throw new globalThis.Error("value provided for field message.usage of type uint64 too large");
+      }
       writer.uint32(8).uint64(message.usage);
     }
-    if (message.max_usage !== 0) {
+    if (message.max_usage !== 0n) {
+      if (BigInt.asUintN(64, message.max_usage) !== message.max_usage) {
+        throw new globalThis.Error("value provided for field message.max_usage of type uint64 too large");
+      }
       writer.uint32(16).uint64(message.max_usage);
     }
-    if (message.failcnt !== 0) {
+    if (message.failcnt !== 0n) {
+      if (BigInt.asUintN(64, message.failcnt) !== message.failcnt) {
+        throw new globalThis.Error("value provided for field message.failcnt of type uint64 too large");
+      }
       writer.uint32(24).uint64(message.failcnt);
     }
     return writer;
@@ -2869,7 +2942,7 @@ export const HugetlbStats: MessageFns<HugetlbStats> = {
               break;
             }
 
-            message.usage = longToNumber(reader.uint64());
+            message.usage = reader.uint64() as bigint;
             continue;
           }
           case 2: {
@@ -2877,7 +2950,7 @@ export const HugetlbStats: MessageFns<HugetlbStats> = {
               break;
             }
 
-            message.max_usage = longToNumber(reader.uint64());
+            message.max_usage = reader.uint64() as bigint;
             continue;
           }
           case 3: {
@@ -2885,7 +2958,7 @@ export const HugetlbStats: MessageFns<HugetlbStats> = {
               break;
             }
 
-            message.failcnt = longToNumber(reader.uint64());
+            message.failcnt = reader.uint64() as bigint;
             continue;
           }
         }
@@ -2902,26 +2975,26 @@ export const HugetlbStats: MessageFns<HugetlbStats> = {
 
   fromJSON(object: any): HugetlbStats {
     return {
-      usage: isSet(object.usage) ? globalThis.Number(object.usage) : 0,
+      usage: isSet(object.usage) ? BigInt(object.usage) : 0n,
       max_usage: isSet(object.maxUsage)
-        ? globalThis.Number(object.maxUsage)
+        ? BigInt(object.maxUsage)
         : isSet(object.max_usage)
-        ? globalThis.Number(object.max_usage)
-        : 0,
-      failcnt: isSet(object.failcnt) ? globalThis.Number(object.failcnt) : 0,
+        ? BigInt(object.max_usage)
+        : 0n,
+      failcnt: isSet(object.failcnt) ? BigInt(object.failcnt) : 0n,
     };
   },
 
   toJSON(message: HugetlbStats): unknown {
     const obj: any = {};
-    if (message.usage !== 0) {
-      obj.usage = Math.round(message.usage);
+    if (message.usage !== 0n) {
+      obj.usage = message.usage.toString();
     }
-    if (message.max_usage !== 0) {
-      obj.maxUsage = Math.round(message.max_usage);
+    if (message.max_usage !== 0n) {
+      obj.maxUsage = message.max_usage.toString();
     }
-    if (message.failcnt !== 0) {
-      obj.failcnt = Math.round(message.failcnt);
+    if (message.failcnt !== 0n) {
+      obj.failcnt = message.failcnt.toString();
     }
     return obj;
   },
@@ -2931,9 +3004,9 @@ export const HugetlbStats: MessageFns<HugetlbStats> = {
   },
   fromPartial<I extends Exact<DeepPartial<HugetlbStats>, I>>(object: I): HugetlbStats {
     const message = createBaseHugetlbStats();
-    message.usage = object.usage ?? 0;
-    message.max_usage = object.max_usage ?? 0;
-    message.failcnt = object.failcnt ?? 0;
+    message.usage = (object.usage !== undefined && object.usage !== null) ? BigInt(object.usage) : 0n;
+    message.max_usage = (object.max_usage !== undefined && object.max_usage !== null) ? BigInt(object.max_usage) : 0n;
+    message.failcnt = (object.failcnt !== undefined && object.failcnt !== null) ? BigInt(object.failcnt) : 0n;
     return message;
   },
 };
@@ -3236,14 +3309,14 @@ export const CgroupStats_HugetlbStatsEntry: MessageFns<CgroupStats_HugetlbStatsE
 function createBaseNetworkStats(): NetworkStats {
   return {
     name: "",
-    rx_bytes: 0,
-    rx_packets: 0,
-    rx_errors: 0,
-    rx_dropped: 0,
-    tx_bytes: 0,
-    tx_packets: 0,
-    tx_errors: 0,
-    tx_dropped: 0,
+    rx_bytes: 0n,
+    rx_packets: 0n,
+    rx_errors: 0n,
+    rx_dropped: 0n,
+    tx_bytes: 0n,
+    tx_packets: 0n,
+    tx_errors: 0n,
+    tx_dropped: 0n,
   };
 }
 
@@ -3252,28 +3325,52 @@ export const NetworkStats: MessageFns<NetworkStats> = {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
     }
-    if (message.rx_bytes !== 0) {
+    if (message.rx_bytes !== 0n) {
+      if (BigInt.asUintN(64, message.rx_bytes) !== message.rx_bytes) {
+        throw new globalThis.Error("value provided for field message.rx_bytes of type uint64 too large");
+      }
       writer.uint32(16).uint64(message.rx_bytes);
     }
-    if (message.rx_packets !== 0) {
+    if (message.rx_packets !== 0n) {
+      if (BigInt.asUintN(64, message.rx_packets) !== message.rx_packets) {
+        throw new globalThis.Error("value provided for field message.rx_packets of type uint64 too large");
+      }
       writer.uint32(24).uint64(message.rx_packets);
     }
-    if (message.rx_errors !== 0) {
+    if (message.rx_errors !== 0n) {
+      if (BigInt.asUintN(64, message.rx_errors) !== message.rx_errors) {
+        throw new globalThis.Error("value provided for field message.rx_errors of type uint64 too large");
+      }
       writer.uint32(32).uint64(message.rx_errors);
     }
-    if (message.rx_dropped !== 0) {
+    if (message.rx_dropped !== 0n) {
+      if (BigInt.asUintN(64, message.rx_dropped) !== message.rx_dropped) {
+        throw new globalThis.Error("value provided for field message.rx_dropped of type uint64 too large");
+      }
       writer.uint32(40).uint64(message.rx_dropped);
     }
-    if (message.tx_bytes !== 0) {
+    if (message.tx_bytes !== 0n) {
+      if (BigInt.asUintN(64, message.tx_bytes) !== message.tx_bytes) {
+        throw new globalThis.Error("value provided for field message.tx_bytes of type uint64 too large");
+      }
       writer.uint32(48).uint64(message.tx_bytes);
     }
-    if (message.tx_packets !== 0) {
+    if (message.tx_packets !== 0n) {
+      if (BigInt.asUintN(64, message.tx_packets) !== message.tx_packets) {
+        throw new globalThis.Error("value provided for field message.tx_packets of type uint64 too large");
+      }
       writer.uint32(56).uint64(message.tx_packets);
     }
-    if (message.tx_errors !== 0) {
+    if (message.tx_errors !== 0n) {
+      if (BigInt.asUintN(64, message.tx_errors) !== message.tx_errors) {
+        throw new globalThis.Error("value provided for field message.tx_errors of type uint64 too large");
+      }
       writer.uint32(64).uint64(message.tx_errors);
     }
-    if (message.tx_dropped !== 0) {
+    if (message.tx_dropped !== 0n) {
+      if (BigInt.asUintN(64, message.tx_dropped) !== message.tx_dropped) {
+        throw new globalThis.Error("value provided for field message.tx_dropped of type uint64 too large");
+      }
       writer.uint32(72).uint64(message.tx_dropped);
     }
     return writer;
@@ -3305,7 +3402,7 @@ export const NetworkStats: MessageFns<NetworkStats> = {
               break;
             }
 
-            message.rx_bytes = longToNumber(reader.uint64());
+            message.rx_bytes = reader.uint64() as bigint;
             continue;
           }
           case 3: {
@@ -3313,7 +3410,7 @@ export const NetworkStats: MessageFns<NetworkStats> = {
               break;
             }
 
-            message.rx_packets = longToNumber(reader.uint64());
+            message.rx_packets = reader.uint64() as bigint;
             continue;
           }
           case 4: {
@@ -3321,7 +3418,7 @@ export const NetworkStats: MessageFns<NetworkStats> = {
               break;
             }
 
-            message.rx_errors = longToNumber(reader.uint64());
+            message.rx_errors = reader.uint64() as bigint;
             continue;
           }
           case 5: {
@@ -3329,7 +3426,7 @@ export const NetworkStats: MessageFns<NetworkStats> = {
               break;
             }
 
-            message.rx_dropped = longToNumber(reader.uint64());
+            message.rx_dropped = reader.uint64() as bigint;
             continue;
           }
           case 6: {
@@ -3337,7 +3434,7 @@ export const NetworkStats: MessageFns<NetworkStats> = {
               break;
             }
 
-            message.tx_bytes = longToNumber(reader.uint64());
+            message.tx_bytes = reader.uint64() as bigint;
             continue;
           }
           case 7: {
@@ -3345,7 +3442,7 @@ export const NetworkStats: MessageFns<NetworkStats> = {
               break;
             }
 
-            message.tx_packets = longToNumber(reader.uint64());
+            message.tx_packets = reader.uint64() as bigint;
             continue;
           }
           case 8: {
@@ -3353,7 +3450,7 @@ export const NetworkStats: MessageFns<NetworkStats> = {
               break;
             }
 
-            message.tx_errors = longToNumber(reader.uint64());
+            message.tx_errors = reader.uint64() as bigint;
             continue;
           }
           case 9: {
@@ -3361,7 +3458,7 @@ export const NetworkStats: MessageFns<NetworkStats> = {
               break;
             }
 
-            message.tx_dropped = longToNumber(reader.uint64());
+            message.tx_dropped = reader.uint64() as bigint;
             continue;
           }
         }
@@ -3379,46 +3476,38 @@ export const NetworkStats: MessageFns<NetworkStats> = {
   fromJSON(object: any): NetworkStats {
     return {
       name: isSet(object.name) ? globalThis.String(object.name) : "",
-      rx_bytes: isSet(object.rxBytes)
-        ? globalThis.Number(object.rxBytes)
-        : isSet(object.rx_bytes)
-        ? globalThis.Number(object.rx_bytes)
-        : 0,
+      rx_bytes: isSet(object.rxBytes) ? BigInt(object.rxBytes) : isSet(object.rx_bytes) ? BigInt(object.rx_bytes) : 0n,
       rx_packets: isSet(object.rxPackets)
-        ? globalThis.Number(object.rxPackets)
+        ? BigInt(object.rxPackets)
         : isSet(object.rx_packets)
-        ? globalThis.Number(object.rx_packets)
-        : 0,
+        ? BigInt(object.rx_packets)
+        : 0n,
       rx_errors: isSet(object.rxErrors)
-        ? globalThis.Number(object.rxErrors)
+        ? BigInt(object.rxErrors)
         : isSet(object.rx_errors)
-        ? globalThis.Number(object.rx_errors)
-        : 0,
+        ? BigInt(object.rx_errors)
+        : 0n,
       rx_dropped: isSet(object.rxDropped)
-        ? globalThis.Number(object.rxDropped)
+        ? BigInt(object.rxDropped)
         : isSet(object.rx_dropped)
-        ? globalThis.Number(object.rx_dropped)
-        : 0,
-      tx_bytes: isSet(object.txBytes)
-        ? globalThis.Number(object.txBytes)
-        : isSet(object.tx_bytes)
-        ? globalThis.Number(object.tx_bytes)
-        : 0,
+        ? BigInt(object.rx_dropped)
+        : 0n,
+      tx_bytes: isSet(object.txBytes) ? BigInt(object.txBytes) : isSet(object.tx_bytes) ? BigInt(object.tx_bytes) : 0n,
       tx_packets: isSet(object.txPackets)
-        ? globalThis.Number(object.txPackets)
+        ? BigInt(object.txPackets)
         : isSet(object.tx_packets)
-        ? globalThis.Number(object.tx_packets)
-        : 0,
+        ? BigInt(object.tx_packets)
+        : 0n,
       tx_errors: isSet(object.txErrors)
-        ? globalThis.Number(object.txErrors)
+        ? BigInt(object.txErrors)
         : isSet(object.tx_errors)
-        ? globalThis.Number(object.tx_errors)
-        : 0,
+        ? BigInt(object.tx_errors)
+        : 0n,
       tx_dropped: isSet(object.txDropped)
-        ? globalThis.Number(object.txDropped)
+        ? BigInt(object.txDropped)
         : isSet(object.tx_dropped)
-        ? globalThis.Number(object.tx_dropped)
-        : 0,
+        ? BigInt(object.tx_dropped)
+        : 0n,
     };
   },
 
@@ -3427,29 +3516,29 @@ export const NetworkStats: MessageFns<NetworkStats> = {
     if (message.name !== "") {
       obj.name = message.name;
     }
-    if (message.rx_bytes !== 0) {
-      obj.rxBytes = Math.round(message.rx_bytes);
+    if (message.rx_bytes !== 0n) {
+      obj.rxBytes = message.rx_bytes.toString();
     }
-    if (message.rx_packets !== 0) {
-      obj.rxPackets = Math.round(message.rx_packets);
+    if (message.rx_packets !== 0n) {
+      obj.rxPackets = message.rx_packets.toString();
     }
-    if (message.rx_errors !== 0) {
-      obj.rxErrors = Math.round(message.rx_errors);
+    if (message.rx_errors !== 0n) {
+      obj.rxErrors = message.rx_errors.toString();
     }
-    if (message.rx_dropped !== 0) {
-      obj.rxDropped = Math.round(message.rx_dropped);
+    if (message.rx_dropped !== 0n) {
+      obj.rxDropped = message.rx_dropped.toString();
     }
-    if (message.tx_bytes !== 0) {
-      obj.txBytes = Math.round(message.tx_bytes);
+    if (message.tx_bytes !== 0n) {
+      obj.txBytes = message.tx_bytes.toString();
     }
-    if (message.tx_packets !== 0) {
-      obj.txPackets = Math.round(message.tx_packets);
+    if (message.tx_packets !== 0n) {
+      obj.txPackets = message.tx_packets.toString();
     }
-    if (message.tx_errors !== 0) {
-      obj.txErrors = Math.round(message.tx_errors);
+    if (message.tx_errors !== 0n) {
+      obj.txErrors = message.tx_errors.toString();
     }
-    if (message.tx_dropped !== 0) {
-      obj.txDropped = Math.round(message.tx_dropped);
+    if (message.tx_dropped !== 0n) {
+      obj.txDropped = message.tx_dropped.toString();
     }
     return obj;
   },
@@ -3460,14 +3549,22 @@ export const NetworkStats: MessageFns<NetworkStats> = {
   fromPartial<I extends Exact<DeepPartial<NetworkStats>, I>>(object: I): NetworkStats {
     const message = createBaseNetworkStats();
     message.name = object.name ?? "";
-    message.rx_bytes = object.rx_bytes ?? 0;
-    message.rx_packets = object.rx_packets ?? 0;
-    message.rx_errors = object.rx_errors ?? 0;
-    message.rx_dropped = object.rx_dropped ?? 0;
-    message.tx_bytes = object.tx_bytes ?? 0;
-    message.tx_packets = object.tx_packets ?? 0;
-    message.tx_errors = object.tx_errors ?? 0;
-    message.tx_dropped = object.tx_dropped ?? 0;
+    message.rx_bytes = (object.rx_bytes !== undefined && object.rx_bytes !== null) ? BigInt(object.rx_bytes) : 0n;
+    message.rx_packets = (object.rx_packets !== undefined && object.rx_packets !== null)
+      ? BigInt(object.rx_packets)
+      : 0n;
+    message.rx_errors = (object.rx_errors !== undefined && object.rx_errors !== null) ? BigInt(object.rx_errors) : 0n;
+    message.rx_dropped = (object.rx_dropped !== undefined && object.rx_dropped !== null)
+      ? BigInt(object.rx_dropped)
+      : 0n;
+    message.tx_bytes = (object.tx_bytes !== undefined && object.tx_bytes !== null) ? BigInt(object.tx_bytes) : 0n;
+    message.tx_packets = (object.tx_packets !== undefined && object.tx_packets !== null)
+      ? BigInt(object.tx_packets)
+      : 0n;
+    message.tx_errors = (object.tx_errors !== undefined && object.tx_errors !== null) ? BigInt(object.tx_errors) : 0n;
+    message.tx_dropped = (object.tx_dropped !== undefined && object.tx_dropped !== null)
+      ? BigInt(object.tx_dropped)
+      : 0n;
     return message;
   },
 };
@@ -5404,12 +5501,15 @@ export const GuestDetailsRequest: MessageFns<GuestDetailsRequest> = {
 };
 
 function createBaseGuestDetailsResponse(): GuestDetailsResponse {
-  return { mem_block_size_bytes: 0, agent_details: undefined, support_mem_hotplug_probe: false };
+  return { mem_block_size_bytes: 0n, agent_details: undefined, support_mem_hotplug_probe: false };
 }
 
 export const GuestDetailsResponse: MessageFns<GuestDetailsResponse> = {
   encode(message: GuestDetailsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.mem_block_size_bytes !== 0) {
+    if (message.mem_block_size_bytes !== 0n) {
+      if (BigInt.asUintN(64, message.mem_block_size_bytes) !== message.mem_block_size_bytes) {
+        throw new globalThis.Error("value provided for field message.mem_block_size_bytes of type uint64 too large");
+      }
       writer.uint32(8).uint64(message.mem_block_size_bytes);
     }
     if (message.agent_details !== undefined) {
@@ -5439,7 +5539,7 @@ export const GuestDetailsResponse: MessageFns<GuestDetailsResponse> = {
               break;
             }
 
-            message.mem_block_size_bytes = longToNumber(reader.uint64());
+            message.mem_block_size_bytes = reader.uint64() as bigint;
             continue;
           }
           case 2: {
@@ -5473,10 +5573,10 @@ export const GuestDetailsResponse: MessageFns<GuestDetailsResponse> = {
   fromJSON(object: any): GuestDetailsResponse {
     return {
       mem_block_size_bytes: isSet(object.memBlockSizeBytes)
-        ? globalThis.Number(object.memBlockSizeBytes)
+        ? BigInt(object.memBlockSizeBytes)
         : isSet(object.mem_block_size_bytes)
-        ? globalThis.Number(object.mem_block_size_bytes)
-        : 0,
+        ? BigInt(object.mem_block_size_bytes)
+        : 0n,
       agent_details: isSet(object.agentDetails)
         ? AgentDetails.fromJSON(object.agentDetails)
         : isSet(object.agent_details)
@@ -5492,8 +5592,8 @@ export const GuestDetailsResponse: MessageFns<GuestDetailsResponse> = {
 
   toJSON(message: GuestDetailsResponse): unknown {
     const obj: any = {};
-    if (message.mem_block_size_bytes !== 0) {
-      obj.memBlockSizeBytes = Math.round(message.mem_block_size_bytes);
+    if (message.mem_block_size_bytes !== 0n) {
+      obj.memBlockSizeBytes = message.mem_block_size_bytes.toString();
     }
     if (message.agent_details !== undefined) {
       obj.agentDetails = AgentDetails.toJSON(message.agent_details);
@@ -5509,7 +5609,9 @@ export const GuestDetailsResponse: MessageFns<GuestDetailsResponse> = {
   },
   fromPartial<I extends Exact<DeepPartial<GuestDetailsResponse>, I>>(object: I): GuestDetailsResponse {
     const message = createBaseGuestDetailsResponse();
-    message.mem_block_size_bytes = object.mem_block_size_bytes ?? 0;
+    message.mem_block_size_bytes = (object.mem_block_size_bytes !== undefined && object.mem_block_size_bytes !== null)
+      ? BigInt(object.mem_block_size_bytes)
+      : 0n;
     message.agent_details = (object.agent_details !== undefined && object.agent_details !== null)
       ? AgentDetails.fromPartial(object.agent_details)
       : undefined;
@@ -5527,6 +5629,9 @@ export const MemHotplugByProbeRequest: MessageFns<MemHotplugByProbeRequest> = {
     if (message.memHotplugProbeAddr.length !== 0) {
       writer.uint32(10).fork();
       for (const v of message.memHotplugProbeAddr) {
+        if (BigInt.asUintN(64, v) !== v) {
+          throw new globalThis.Error("a value provided in array field memHotplugProbeAddr of type uint64 is too large");
+        }
         writer.uint64(v);
       }
       writer.join();
@@ -5549,7 +5654,7 @@ export const MemHotplugByProbeRequest: MessageFns<MemHotplugByProbeRequest> = {
         switch (tag >>> 3) {
           case 1: {
             if (tag === 8) {
-              message.memHotplugProbeAddr.push(longToNumber(reader.uint64()));
+              message.memHotplugProbeAddr.push(reader.uint64() as bigint);
 
               continue;
             }
@@ -5557,7 +5662,7 @@ export const MemHotplugByProbeRequest: MessageFns<MemHotplugByProbeRequest> = {
             if (tag === 10) {
               const end2 = reader.uint32() + reader.pos;
               while (reader.pos < end2) {
-                message.memHotplugProbeAddr.push(longToNumber(reader.uint64()));
+                message.memHotplugProbeAddr.push(reader.uint64() as bigint);
               }
 
               continue;
@@ -5580,7 +5685,7 @@ export const MemHotplugByProbeRequest: MessageFns<MemHotplugByProbeRequest> = {
   fromJSON(object: any): MemHotplugByProbeRequest {
     return {
       memHotplugProbeAddr: globalThis.Array.isArray(object?.memHotplugProbeAddr)
-        ? object.memHotplugProbeAddr.map((e: any) => globalThis.Number(e))
+        ? object.memHotplugProbeAddr.map((e: any) => BigInt(e))
         : [],
     };
   },
@@ -5588,7 +5693,7 @@ export const MemHotplugByProbeRequest: MessageFns<MemHotplugByProbeRequest> = {
   toJSON(message: MemHotplugByProbeRequest): unknown {
     const obj: any = {};
     if (message.memHotplugProbeAddr?.length) {
-      obj.memHotplugProbeAddr = message.memHotplugProbeAddr.map((e) => Math.round(e));
+      obj.memHotplugProbeAddr = message.memHotplugProbeAddr.map((e) => e.toString());
     }
     return obj;
   },
@@ -5598,21 +5703,27 @@ export const MemHotplugByProbeRequest: MessageFns<MemHotplugByProbeRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<MemHotplugByProbeRequest>, I>>(object: I): MemHotplugByProbeRequest {
     const message = createBaseMemHotplugByProbeRequest();
-    message.memHotplugProbeAddr = object.memHotplugProbeAddr?.map((e) => e) || [];
+    message.memHotplugProbeAddr = object.memHotplugProbeAddr?.map((e) => BigInt(e)) || [];
     return message;
   },
 };
 
 function createBaseSetGuestDateTimeRequest(): SetGuestDateTimeRequest {
-  return { Sec: 0, Usec: 0 };
+  return { Sec: 0n, Usec: 0n };
 }
 
 export const SetGuestDateTimeRequest: MessageFns<SetGuestDateTimeRequest> = {
   encode(message: SetGuestDateTimeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.Sec !== 0) {
+    if (message.Sec !== 0n) {
+      if (BigInt.asIntN(64, message.Sec) !== message.Sec) {
+        throw new globalThis.Error("value provided for field message.Sec of type int64 too large");
+      }
       writer.uint32(8).int64(message.Sec);
     }
-    if (message.Usec !== 0) {
+    if (message.Usec !== 0n) {
+      if (BigInt.asIntN(64, message.Usec) !== message.Usec) {
+        throw new globalThis.Error("value provided for field message.Usec of type int64 too large");
+      }
       writer.uint32(16).int64(message.Usec);
     }
     return writer;
@@ -5636,7 +5747,7 @@ export const SetGuestDateTimeRequest: MessageFns<SetGuestDateTimeRequest> = {
               break;
             }
 
-            message.Sec = longToNumber(reader.int64());
+            message.Sec = reader.int64() as bigint;
             continue;
           }
           case 2: {
@@ -5644,7 +5755,7 @@ export const SetGuestDateTimeRequest: MessageFns<SetGuestDateTimeRequest> = {
               break;
             }
 
-            message.Usec = longToNumber(reader.int64());
+            message.Usec = reader.int64() as bigint;
             continue;
           }
         }
@@ -5660,19 +5771,16 @@ export const SetGuestDateTimeRequest: MessageFns<SetGuestDateTimeRequest> = {
   },
 
   fromJSON(object: any): SetGuestDateTimeRequest {
-    return {
-      Sec: isSet(object.Sec) ? globalThis.Number(object.Sec) : 0,
-      Usec: isSet(object.Usec) ? globalThis.Number(object.Usec) : 0,
-    };
+    return { Sec: isSet(object.Sec) ? BigInt(object.Sec) : 0n, Usec: isSet(object.Usec) ? BigInt(object.Usec) : 0n };
   },
 
   toJSON(message: SetGuestDateTimeRequest): unknown {
     const obj: any = {};
-    if (message.Sec !== 0) {
-      obj.Sec = Math.round(message.Sec);
+    if (message.Sec !== 0n) {
+      obj.Sec = message.Sec.toString();
     }
-    if (message.Usec !== 0) {
-      obj.Usec = Math.round(message.Usec);
+    if (message.Usec !== 0n) {
+      obj.Usec = message.Usec.toString();
     }
     return obj;
   },
@@ -5682,8 +5790,8 @@ export const SetGuestDateTimeRequest: MessageFns<SetGuestDateTimeRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<SetGuestDateTimeRequest>, I>>(object: I): SetGuestDateTimeRequest {
     const message = createBaseSetGuestDateTimeRequest();
-    message.Sec = object.Sec ?? 0;
-    message.Usec = object.Usec ?? 0;
+    message.Sec = (object.Sec !== undefined && object.Sec !== null) ? BigInt(object.Sec) : 0n;
+    message.Usec = (object.Usec !== undefined && object.Usec !== null) ? BigInt(object.Usec) : 0n;
     return message;
   },
 };
@@ -6090,7 +6198,7 @@ export const StringUser: MessageFns<StringUser> = {
 };
 
 function createBaseCopyFileRequest(): CopyFileRequest {
-  return { path: "", file_size: 0, file_mode: 0, dir_mode: 0, uid: 0, gid: 0, offset: 0, data: Buffer.alloc(0) };
+  return { path: "", file_size: 0n, file_mode: 0, dir_mode: 0, uid: 0, gid: 0, offset: 0n, data: Buffer.alloc(0) };
 }
 
 export const CopyFileRequest: MessageFns<CopyFileRequest> = {
@@ -6098,7 +6206,10 @@ export const CopyFileRequest: MessageFns<CopyFileRequest> = {
     if (message.path !== "") {
       writer.uint32(10).string(message.path);
     }
-    if (message.file_size !== 0) {
+    if (message.file_size !== 0n) {
+      if (BigInt.asIntN(64, message.file_size) !== message.file_size) {
+        throw new globalThis.Error("value provided for field message.file_size of type int64 too large");
+      }
       writer.uint32(16).int64(message.file_size);
     }
     if (message.file_mode !== 0) {
@@ -6113,7 +6224,10 @@ export const CopyFileRequest: MessageFns<CopyFileRequest> = {
     if (message.gid !== 0) {
       writer.uint32(48).int32(message.gid);
     }
-    if (message.offset !== 0) {
+    if (message.offset !== 0n) {
+      if (BigInt.asIntN(64, message.offset) !== message.offset) {
+        throw new globalThis.Error("value provided for field message.offset of type int64 too large");
+      }
       writer.uint32(56).int64(message.offset);
     }
     if (message.data.length !== 0) {
@@ -6148,7 +6262,7 @@ export const CopyFileRequest: MessageFns<CopyFileRequest> = {
               break;
             }
 
-            message.file_size = longToNumber(reader.int64());
+            message.file_size = reader.int64() as bigint;
             continue;
           }
           case 3: {
@@ -6188,7 +6302,7 @@ export const CopyFileRequest: MessageFns<CopyFileRequest> = {
               break;
             }
 
-            message.offset = longToNumber(reader.int64());
+            message.offset = reader.int64() as bigint;
             continue;
           }
           case 8: {
@@ -6215,10 +6329,10 @@ export const CopyFileRequest: MessageFns<CopyFileRequest> = {
     return {
       path: isSet(object.path) ? globalThis.String(object.path) : "",
       file_size: isSet(object.fileSize)
-        ? globalThis.Number(object.fileSize)
+        ? BigInt(object.fileSize)
         : isSet(object.file_size)
-        ? globalThis.Number(object.file_size)
-        : 0,
+        ? BigInt(object.file_size)
+        : 0n,
       file_mode: isSet(object.fileMode)
         ? globalThis.Number(object.fileMode)
         : isSet(object.file_mode)
@@ -6231,7 +6345,7 @@ export const CopyFileRequest: MessageFns<CopyFileRequest> = {
         : 0,
       uid: isSet(object.uid) ? globalThis.Number(object.uid) : 0,
       gid: isSet(object.gid) ? globalThis.Number(object.gid) : 0,
-      offset: isSet(object.offset) ? globalThis.Number(object.offset) : 0,
+      offset: isSet(object.offset) ? BigInt(object.offset) : 0n,
       data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
     };
   },
@@ -6241,8 +6355,8 @@ export const CopyFileRequest: MessageFns<CopyFileRequest> = {
     if (message.path !== "") {
       obj.path = message.path;
     }
-    if (message.file_size !== 0) {
-      obj.fileSize = Math.round(message.file_size);
+    if (message.file_size !== 0n) {
+      obj.fileSize = message.file_size.toString();
     }
     if (message.file_mode !== 0) {
       obj.fileMode = Math.round(message.file_mode);
@@ -6256,8 +6370,8 @@ export const CopyFileRequest: MessageFns<CopyFileRequest> = {
     if (message.gid !== 0) {
       obj.gid = Math.round(message.gid);
     }
-    if (message.offset !== 0) {
-      obj.offset = Math.round(message.offset);
+    if (message.offset !== 0n) {
+      obj.offset = message.offset.toString();
     }
     if (message.data.length !== 0) {
       obj.data = base64FromBytes(message.data);
@@ -6271,12 +6385,12 @@ export const CopyFileRequest: MessageFns<CopyFileRequest> = {
   fromPartial<I extends Exact<DeepPartial<CopyFileRequest>, I>>(object: I): CopyFileRequest {
     const message = createBaseCopyFileRequest();
     message.path = object.path ?? "";
-    message.file_size = object.file_size ?? 0;
+    message.file_size = (object.file_size !== undefined && object.file_size !== null) ? BigInt(object.file_size) : 0n;
     message.file_mode = object.file_mode ?? 0;
     message.dir_mode = object.dir_mode ?? 0;
     message.uid = object.uid ?? 0;
     message.gid = object.gid ?? 0;
-    message.offset = object.offset ?? 0;
+    message.offset = (object.offset !== undefined && object.offset !== null) ? BigInt(object.offset) : 0n;
     message.data = object.data ?? Buffer.alloc(0);
     return message;
   },
@@ -6798,10 +6912,10 @@ function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
 }
 
-type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
 
-type DeepPartial<T> = T extends Builtin ? T
-  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+type DeepPartial<T> = T extends bigint ? string | number | bigint
+  : T extends Builtin ? T : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends { $case: string } ? { [K in keyof Omit<T, "$case">]?: DeepPartial<T[K]> } & { $case: T["$case"] }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
@@ -6810,17 +6924,6 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
-
-function longToNumber(int64: { toString(): string }): number {
-  const num = globalThis.Number(int64.toString());
-  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
-  }
-  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
-  }
-  return num;
-}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;

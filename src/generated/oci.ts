@@ -48,10 +48,10 @@ export interface Process {
   NoNewPrivileges: boolean;
   ApparmorProfile: string;
   /**
-   * Unsigned on the wire in 1.x although the kernel value may be negative:
-   * negative values arrive as their 32-bit two's complement.
+   * Signed 64-bit on the 1.x wire: Kubernetes sends -997/-998 for its pods,
+   * encoded as a ten-byte varint.
    */
-  OOMScoreAdj: number;
+  OOMScoreAdj: bigint;
   SelinuxLabel: string;
 }
 
@@ -78,8 +78,8 @@ export interface LinuxCapabilities {
 export interface POSIXRlimit {
   /** RLIMIT_* name, e.g. "RLIMIT_NOFILE". */
   Type: string;
-  Hard: number;
-  Soft: number;
+  Hard: bigint;
+  Soft: bigint;
 }
 
 export interface Mount {
@@ -106,7 +106,7 @@ export interface Hook {
   Args: string[];
   Env: string[];
   /** Seconds; 0 means no timeout. */
-  Timeout: number;
+  Timeout: bigint;
 }
 
 export interface Linux {
@@ -155,8 +155,8 @@ export interface LinuxDevice {
   Path: string;
   /** "c", "b", "u" or "p". */
   Type: string;
-  Major: number;
-  Minor: number;
+  Major: bigint;
+  Minor: bigint;
   FileMode: number;
   UID: number;
   GID: number;
@@ -174,37 +174,37 @@ export interface LinuxResources {
 
 /** Byte values; a present message sets every field, zero included (1.x semantics). */
 export interface LinuxMemory {
-  Limit: number;
-  Reservation: number;
-  Swap: number;
-  Kernel: number;
-  KernelTCP: number;
-  Swappiness: number;
+  Limit: bigint;
+  Reservation: bigint;
+  Swap: bigint;
+  Kernel: bigint;
+  KernelTCP: bigint;
+  Swappiness: bigint;
   DisableOOMKiller: boolean;
 }
 
 export interface LinuxCPU {
-  Shares: number;
-  Quota: number;
-  Period: number;
-  RealtimeRuntime: number;
-  RealtimePeriod: number;
+  Shares: bigint;
+  Quota: bigint;
+  Period: bigint;
+  RealtimeRuntime: bigint;
+  RealtimePeriod: bigint;
   /** cpuset lists such as "0-3,6". */
   Cpus: string;
   Mems: string;
 }
 
 export interface LinuxWeightDevice {
-  Major: number;
-  Minor: number;
+  Major: bigint;
+  Minor: bigint;
   Weight: number;
   LeafWeight: number;
 }
 
 export interface LinuxThrottleDevice {
-  Major: number;
-  Minor: number;
-  Rate: number;
+  Major: bigint;
+  Minor: bigint;
+  Rate: bigint;
 }
 
 export interface LinuxBlockIO {
@@ -218,15 +218,15 @@ export interface LinuxBlockIO {
 }
 
 export interface LinuxPids {
-  Limit: number;
+  Limit: bigint;
 }
 
 export interface LinuxDeviceCgroup {
   Allow: boolean;
   Type: string;
   /** -1 in Major or Minor means "any" (a wildcard in the cgroup rule). */
-  Major: number;
-  Minor: number;
+  Major: bigint;
+  Minor: bigint;
   /** Any of "r", "w", "m". */
   Access: string;
 }
@@ -239,7 +239,7 @@ export interface LinuxNetwork {
 export interface LinuxHugepageLimit {
   /** "2MB", "1GB", ... */
   Pagesize: string;
-  Limit: number;
+  Limit: bigint;
 }
 
 export interface LinuxInterfacePriority {
@@ -254,9 +254,9 @@ export interface LinuxSeccomp {
 }
 
 export interface LinuxSeccompArg {
-  Index: number;
-  Value: number;
-  ValueTwo: number;
+  Index: bigint;
+  Value: bigint;
+  ValueTwo: bigint;
   Op: string;
 }
 
@@ -627,7 +627,7 @@ function createBaseProcess(): Process {
     Rlimits: [],
     NoNewPrivileges: false,
     ApparmorProfile: "",
-    OOMScoreAdj: 0,
+    OOMScoreAdj: 0n,
     SelinuxLabel: "",
   };
 }
@@ -664,8 +664,11 @@ export const Process: MessageFns<Process> = {
     if (message.ApparmorProfile !== "") {
       writer.uint32(82).string(message.ApparmorProfile);
     }
-    if (message.OOMScoreAdj !== 0) {
-      writer.uint32(88).uint32(message.OOMScoreAdj);
+    if (message.OOMScoreAdj !== 0n) {
+      if (BigInt.asIntN(64, message.OOMScoreAdj) !== message.OOMScoreAdj) {
+        throw new globalThis.Error("value provided for field message.OOMScoreAdj of type int64 too large");
+      }
+      writer.uint32(88).int64(message.OOMScoreAdj);
     }
     if (message.SelinuxLabel !== "") {
       writer.uint32(98).string(message.SelinuxLabel);
@@ -771,7 +774,7 @@ export const Process: MessageFns<Process> = {
               break;
             }
 
-            message.OOMScoreAdj = reader.uint32();
+            message.OOMScoreAdj = reader.int64() as bigint;
             continue;
           }
           case 12: {
@@ -806,7 +809,7 @@ export const Process: MessageFns<Process> = {
       Rlimits: globalThis.Array.isArray(object?.Rlimits) ? object.Rlimits.map((e: any) => POSIXRlimit.fromJSON(e)) : [],
       NoNewPrivileges: isSet(object.NoNewPrivileges) ? globalThis.Boolean(object.NoNewPrivileges) : false,
       ApparmorProfile: isSet(object.ApparmorProfile) ? globalThis.String(object.ApparmorProfile) : "",
-      OOMScoreAdj: isSet(object.OOMScoreAdj) ? globalThis.Number(object.OOMScoreAdj) : 0,
+      OOMScoreAdj: isSet(object.OOMScoreAdj) ? BigInt(object.OOMScoreAdj) : 0n,
       SelinuxLabel: isSet(object.SelinuxLabel) ? globalThis.String(object.SelinuxLabel) : "",
     };
   },
@@ -843,8 +846,8 @@ export const Process: MessageFns<Process> = {
     if (message.ApparmorProfile !== "") {
       obj.ApparmorProfile = message.ApparmorProfile;
     }
-    if (message.OOMScoreAdj !== 0) {
-      obj.OOMScoreAdj = Math.round(message.OOMScoreAdj);
+    if (message.OOMScoreAdj !== 0n) {
+      obj.OOMScoreAdj = message.OOMScoreAdj.toString();
     }
     if (message.SelinuxLabel !== "") {
       obj.SelinuxLabel = message.SelinuxLabel;
@@ -871,7 +874,9 @@ export const Process: MessageFns<Process> = {
     message.Rlimits = object.Rlimits?.map((e) => POSIXRlimit.fromPartial(e)) || [];
     message.NoNewPrivileges = object.NoNewPrivileges ?? false;
     message.ApparmorProfile = object.ApparmorProfile ?? "";
-    message.OOMScoreAdj = object.OOMScoreAdj ?? 0;
+    message.OOMScoreAdj = (object.OOMScoreAdj !== undefined && object.OOMScoreAdj !== null)
+      ? BigInt(object.OOMScoreAdj)
+      : 0n;
     message.SelinuxLabel = object.SelinuxLabel ?? "";
     return message;
   },
@@ -1235,7 +1240,7 @@ export const LinuxCapabilities: MessageFns<LinuxCapabilities> = {
 };
 
 function createBasePOSIXRlimit(): POSIXRlimit {
-  return { Type: "", Hard: 0, Soft: 0 };
+  return { Type: "", Hard: 0n, Soft: 0n };
 }
 
 export const POSIXRlimit: MessageFns<POSIXRlimit> = {
@@ -1243,10 +1248,16 @@ export const POSIXRlimit: MessageFns<POSIXRlimit> = {
     if (message.Type !== "") {
       writer.uint32(10).string(message.Type);
     }
-    if (message.Hard !== 0) {
+    if (message.Hard !== 0n) {
+      if (BigInt.asUintN(64, message.Hard) !== message.Hard) {
+        throw new globalThis.Error("value provided for field message.Hard of type uint64 too large");
+      }
       writer.uint32(16).uint64(message.Hard);
     }
-    if (message.Soft !== 0) {
+    if (message.Soft !== 0n) {
+      if (BigInt.asUintN(64, message.Soft) !== message.Soft) {
+        throw new globalThis.Error("value provided for field message.Soft of type uint64 too large");
+      }
       writer.uint32(24).uint64(message.Soft);
     }
     return writer;
@@ -1278,7 +1289,7 @@ export const POSIXRlimit: MessageFns<POSIXRlimit> = {
               break;
             }
 
-            message.Hard = longToNumber(reader.uint64());
+            message.Hard = reader.uint64() as bigint;
             continue;
           }
           case 3: {
@@ -1286,7 +1297,7 @@ export const POSIXRlimit: MessageFns<POSIXRlimit> = {
               break;
             }
 
-            message.Soft = longToNumber(reader.uint64());
+            message.Soft = reader.uint64() as bigint;
             continue;
           }
         }
@@ -1304,8 +1315,8 @@ export const POSIXRlimit: MessageFns<POSIXRlimit> = {
   fromJSON(object: any): POSIXRlimit {
     return {
       Type: isSet(object.Type) ? globalThis.String(object.Type) : "",
-      Hard: isSet(object.Hard) ? globalThis.Number(object.Hard) : 0,
-      Soft: isSet(object.Soft) ? globalThis.Number(object.Soft) : 0,
+      Hard: isSet(object.Hard) ? BigInt(object.Hard) : 0n,
+      Soft: isSet(object.Soft) ? BigInt(object.Soft) : 0n,
     };
   },
 
@@ -1314,11 +1325,11 @@ export const POSIXRlimit: MessageFns<POSIXRlimit> = {
     if (message.Type !== "") {
       obj.Type = message.Type;
     }
-    if (message.Hard !== 0) {
-      obj.Hard = Math.round(message.Hard);
+    if (message.Hard !== 0n) {
+      obj.Hard = message.Hard.toString();
     }
-    if (message.Soft !== 0) {
-      obj.Soft = Math.round(message.Soft);
+    if (message.Soft !== 0n) {
+      obj.Soft = message.Soft.toString();
     }
     return obj;
   },
@@ -1329,8 +1340,8 @@ export const POSIXRlimit: MessageFns<POSIXRlimit> = {
   fromPartial<I extends Exact<DeepPartial<POSIXRlimit>, I>>(object: I): POSIXRlimit {
     const message = createBasePOSIXRlimit();
     message.Type = object.Type ?? "";
-    message.Hard = object.Hard ?? 0;
-    message.Soft = object.Soft ?? 0;
+    message.Hard = (object.Hard !== undefined && object.Hard !== null) ? BigInt(object.Hard) : 0n;
+    message.Soft = (object.Soft !== undefined && object.Soft !== null) ? BigInt(object.Soft) : 0n;
     return message;
   },
 };
@@ -1639,7 +1650,7 @@ export const Hooks: MessageFns<Hooks> = {
 };
 
 function createBaseHook(): Hook {
-  return { Path: "", Args: [], Env: [], Timeout: 0 };
+  return { Path: "", Args: [], Env: [], Timeout: 0n };
 }
 
 export const Hook: MessageFns<Hook> = {
@@ -1653,7 +1664,10 @@ export const Hook: MessageFns<Hook> = {
     for (const v of message.Env) {
       writer.uint32(26).string(v!);
     }
-    if (message.Timeout !== 0) {
+    if (message.Timeout !== 0n) {
+      if (BigInt.asIntN(64, message.Timeout) !== message.Timeout) {
+        throw new globalThis.Error("value provided for field message.Timeout of type int64 too large");
+      }
       writer.uint32(32).int64(message.Timeout);
     }
     return writer;
@@ -1701,7 +1715,7 @@ export const Hook: MessageFns<Hook> = {
               break;
             }
 
-            message.Timeout = longToNumber(reader.int64());
+            message.Timeout = reader.int64() as bigint;
             continue;
           }
         }
@@ -1721,7 +1735,7 @@ export const Hook: MessageFns<Hook> = {
       Path: isSet(object.Path) ? globalThis.String(object.Path) : "",
       Args: globalThis.Array.isArray(object?.Args) ? object.Args.map((e: any) => globalThis.String(e)) : [],
       Env: globalThis.Array.isArray(object?.Env) ? object.Env.map((e: any) => globalThis.String(e)) : [],
-      Timeout: isSet(object.Timeout) ? globalThis.Number(object.Timeout) : 0,
+      Timeout: isSet(object.Timeout) ? BigInt(object.Timeout) : 0n,
     };
   },
 
@@ -1736,8 +1750,8 @@ export const Hook: MessageFns<Hook> = {
     if (message.Env?.length) {
       obj.Env = message.Env;
     }
-    if (message.Timeout !== 0) {
-      obj.Timeout = Math.round(message.Timeout);
+    if (message.Timeout !== 0n) {
+      obj.Timeout = message.Timeout.toString();
     }
     return obj;
   },
@@ -1750,7 +1764,7 @@ export const Hook: MessageFns<Hook> = {
     message.Path = object.Path ?? "";
     message.Args = object.Args?.map((e) => e) || [];
     message.Env = object.Env?.map((e) => e) || [];
-    message.Timeout = object.Timeout ?? 0;
+    message.Timeout = (object.Timeout !== undefined && object.Timeout !== null) ? BigInt(object.Timeout) : 0n;
     return message;
   },
 };
@@ -2484,7 +2498,7 @@ export const LinuxNamespace: MessageFns<LinuxNamespace> = {
 };
 
 function createBaseLinuxDevice(): LinuxDevice {
-  return { Path: "", Type: "", Major: 0, Minor: 0, FileMode: 0, UID: 0, GID: 0 };
+  return { Path: "", Type: "", Major: 0n, Minor: 0n, FileMode: 0, UID: 0, GID: 0 };
 }
 
 export const LinuxDevice: MessageFns<LinuxDevice> = {
@@ -2495,10 +2509,16 @@ export const LinuxDevice: MessageFns<LinuxDevice> = {
     if (message.Type !== "") {
       writer.uint32(18).string(message.Type);
     }
-    if (message.Major !== 0) {
+    if (message.Major !== 0n) {
+      if (BigInt.asIntN(64, message.Major) !== message.Major) {
+        throw new globalThis.Error("value provided for field message.Major of type int64 too large");
+      }
       writer.uint32(24).int64(message.Major);
     }
-    if (message.Minor !== 0) {
+    if (message.Minor !== 0n) {
+      if (BigInt.asIntN(64, message.Minor) !== message.Minor) {
+        throw new globalThis.Error("value provided for field message.Minor of type int64 too large");
+      }
       writer.uint32(32).int64(message.Minor);
     }
     if (message.FileMode !== 0) {
@@ -2547,7 +2567,7 @@ export const LinuxDevice: MessageFns<LinuxDevice> = {
               break;
             }
 
-            message.Major = longToNumber(reader.int64());
+            message.Major = reader.int64() as bigint;
             continue;
           }
           case 4: {
@@ -2555,7 +2575,7 @@ export const LinuxDevice: MessageFns<LinuxDevice> = {
               break;
             }
 
-            message.Minor = longToNumber(reader.int64());
+            message.Minor = reader.int64() as bigint;
             continue;
           }
           case 5: {
@@ -2598,8 +2618,8 @@ export const LinuxDevice: MessageFns<LinuxDevice> = {
     return {
       Path: isSet(object.Path) ? globalThis.String(object.Path) : "",
       Type: isSet(object.Type) ? globalThis.String(object.Type) : "",
-      Major: isSet(object.Major) ? globalThis.Number(object.Major) : 0,
-      Minor: isSet(object.Minor) ? globalThis.Number(object.Minor) : 0,
+      Major: isSet(object.Major) ? BigInt(object.Major) : 0n,
+      Minor: isSet(object.Minor) ? BigInt(object.Minor) : 0n,
       FileMode: isSet(object.FileMode) ? globalThis.Number(object.FileMode) : 0,
       UID: isSet(object.UID) ? globalThis.Number(object.UID) : 0,
       GID: isSet(object.GID) ? globalThis.Number(object.GID) : 0,
@@ -2614,11 +2634,11 @@ export const LinuxDevice: MessageFns<LinuxDevice> = {
     if (message.Type !== "") {
       obj.Type = message.Type;
     }
-    if (message.Major !== 0) {
-      obj.Major = Math.round(message.Major);
+    if (message.Major !== 0n) {
+      obj.Major = message.Major.toString();
     }
-    if (message.Minor !== 0) {
-      obj.Minor = Math.round(message.Minor);
+    if (message.Minor !== 0n) {
+      obj.Minor = message.Minor.toString();
     }
     if (message.FileMode !== 0) {
       obj.FileMode = Math.round(message.FileMode);
@@ -2639,8 +2659,8 @@ export const LinuxDevice: MessageFns<LinuxDevice> = {
     const message = createBaseLinuxDevice();
     message.Path = object.Path ?? "";
     message.Type = object.Type ?? "";
-    message.Major = object.Major ?? 0;
-    message.Minor = object.Minor ?? 0;
+    message.Major = (object.Major !== undefined && object.Major !== null) ? BigInt(object.Major) : 0n;
+    message.Minor = (object.Minor !== undefined && object.Minor !== null) ? BigInt(object.Minor) : 0n;
     message.FileMode = object.FileMode ?? 0;
     message.UID = object.UID ?? 0;
     message.GID = object.GID ?? 0;
@@ -2832,27 +2852,45 @@ export const LinuxResources: MessageFns<LinuxResources> = {
 };
 
 function createBaseLinuxMemory(): LinuxMemory {
-  return { Limit: 0, Reservation: 0, Swap: 0, Kernel: 0, KernelTCP: 0, Swappiness: 0, DisableOOMKiller: false };
+  return { Limit: 0n, Reservation: 0n, Swap: 0n, Kernel: 0n, KernelTCP: 0n, Swappiness: 0n, DisableOOMKiller: false };
 }
 
 export const LinuxMemory: MessageFns<LinuxMemory> = {
   encode(message: LinuxMemory, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.Limit !== 0) {
+    if (message.Limit !== 0n) {
+      if (BigInt.asIntN(64, message.Limit) !== message.Limit) {
+        throw new globalThis.Error("value provided for field message.Limit of type int64 too large");
+      }
       writer.uint32(8).int64(message.Limit);
     }
-    if (message.Reservation !== 0) {
+    if (message.Reservation !== 0n) {
+      if (BigInt.asIntN(64, message.Reservation) !== message.Reservation) {
+        throw new globalThis.Error("value provided for field message.Reservation of type int64 too large");
+      }
       writer.uint32(16).int64(message.Reservation);
     }
-    if (message.Swap !== 0) {
+    if (message.Swap !== 0n) {
+      if (BigInt.asIntN(64, message.Swap) !== message.Swap) {
+        throw new globalThis.Error("value provided for field message.Swap of type int64 too large");
+      }
       writer.uint32(24).int64(message.Swap);
     }
-    if (message.Kernel !== 0) {
+    if (message.Kernel !== 0n) {
+      if (BigInt.asIntN(64, message.Kernel) !== message.Kernel) {
+        throw new globalThis.Error("value provided for field message.Kernel of type int64 too large");
+      }
       writer.uint32(32).int64(message.Kernel);
     }
-    if (message.KernelTCP !== 0) {
+    if (message.KernelTCP !== 0n) {
+      if (BigInt.asIntN(64, message.KernelTCP) !== message.KernelTCP) {
+        throw new globalThis.Error("value provided for field message.KernelTCP of type int64 too large");
+      }
       writer.uint32(40).int64(message.KernelTCP);
     }
-    if (message.Swappiness !== 0) {
+    if (message.Swappiness !== 0n) {
+      if (BigInt.asUintN(64, message.Swappiness) !== message.Swappiness) {
+        throw new globalThis.Error("value provided for field message.Swappiness of type uint64 too large");
+      }
       writer.uint32(48).uint64(message.Swappiness);
     }
     if (message.DisableOOMKiller !== false) {
@@ -2879,7 +2917,7 @@ export const LinuxMemory: MessageFns<LinuxMemory> = {
               break;
             }
 
-            message.Limit = longToNumber(reader.int64());
+            message.Limit = reader.int64() as bigint;
             continue;
           }
           case 2: {
@@ -2887,7 +2925,7 @@ export const LinuxMemory: MessageFns<LinuxMemory> = {
               break;
             }
 
-            message.Reservation = longToNumber(reader.int64());
+            message.Reservation = reader.int64() as bigint;
             continue;
           }
           case 3: {
@@ -2895,7 +2933,7 @@ export const LinuxMemory: MessageFns<LinuxMemory> = {
               break;
             }
 
-            message.Swap = longToNumber(reader.int64());
+            message.Swap = reader.int64() as bigint;
             continue;
           }
           case 4: {
@@ -2903,7 +2941,7 @@ export const LinuxMemory: MessageFns<LinuxMemory> = {
               break;
             }
 
-            message.Kernel = longToNumber(reader.int64());
+            message.Kernel = reader.int64() as bigint;
             continue;
           }
           case 5: {
@@ -2911,7 +2949,7 @@ export const LinuxMemory: MessageFns<LinuxMemory> = {
               break;
             }
 
-            message.KernelTCP = longToNumber(reader.int64());
+            message.KernelTCP = reader.int64() as bigint;
             continue;
           }
           case 6: {
@@ -2919,7 +2957,7 @@ export const LinuxMemory: MessageFns<LinuxMemory> = {
               break;
             }
 
-            message.Swappiness = longToNumber(reader.uint64());
+            message.Swappiness = reader.uint64() as bigint;
             continue;
           }
           case 7: {
@@ -2944,35 +2982,35 @@ export const LinuxMemory: MessageFns<LinuxMemory> = {
 
   fromJSON(object: any): LinuxMemory {
     return {
-      Limit: isSet(object.Limit) ? globalThis.Number(object.Limit) : 0,
-      Reservation: isSet(object.Reservation) ? globalThis.Number(object.Reservation) : 0,
-      Swap: isSet(object.Swap) ? globalThis.Number(object.Swap) : 0,
-      Kernel: isSet(object.Kernel) ? globalThis.Number(object.Kernel) : 0,
-      KernelTCP: isSet(object.KernelTCP) ? globalThis.Number(object.KernelTCP) : 0,
-      Swappiness: isSet(object.Swappiness) ? globalThis.Number(object.Swappiness) : 0,
+      Limit: isSet(object.Limit) ? BigInt(object.Limit) : 0n,
+      Reservation: isSet(object.Reservation) ? BigInt(object.Reservation) : 0n,
+      Swap: isSet(object.Swap) ? BigInt(object.Swap) : 0n,
+      Kernel: isSet(object.Kernel) ? BigInt(object.Kernel) : 0n,
+      KernelTCP: isSet(object.KernelTCP) ? BigInt(object.KernelTCP) : 0n,
+      Swappiness: isSet(object.Swappiness) ? BigInt(object.Swappiness) : 0n,
       DisableOOMKiller: isSet(object.DisableOOMKiller) ? globalThis.Boolean(object.DisableOOMKiller) : false,
     };
   },
 
   toJSON(message: LinuxMemory): unknown {
     const obj: any = {};
-    if (message.Limit !== 0) {
-      obj.Limit = Math.round(message.Limit);
+    if (message.Limit !== 0n) {
+      obj.Limit = message.Limit.toString();
     }
-    if (message.Reservation !== 0) {
-      obj.Reservation = Math.round(message.Reservation);
+    if (message.Reservation !== 0n) {
+      obj.Reservation = message.Reservation.toString();
     }
-    if (message.Swap !== 0) {
-      obj.Swap = Math.round(message.Swap);
+    if (message.Swap !== 0n) {
+      obj.Swap = message.Swap.toString();
     }
-    if (message.Kernel !== 0) {
-      obj.Kernel = Math.round(message.Kernel);
+    if (message.Kernel !== 0n) {
+      obj.Kernel = message.Kernel.toString();
     }
-    if (message.KernelTCP !== 0) {
-      obj.KernelTCP = Math.round(message.KernelTCP);
+    if (message.KernelTCP !== 0n) {
+      obj.KernelTCP = message.KernelTCP.toString();
     }
-    if (message.Swappiness !== 0) {
-      obj.Swappiness = Math.round(message.Swappiness);
+    if (message.Swappiness !== 0n) {
+      obj.Swappiness = message.Swappiness.toString();
     }
     if (message.DisableOOMKiller !== false) {
       obj.DisableOOMKiller = message.DisableOOMKiller;
@@ -2985,36 +3023,55 @@ export const LinuxMemory: MessageFns<LinuxMemory> = {
   },
   fromPartial<I extends Exact<DeepPartial<LinuxMemory>, I>>(object: I): LinuxMemory {
     const message = createBaseLinuxMemory();
-    message.Limit = object.Limit ?? 0;
-    message.Reservation = object.Reservation ?? 0;
-    message.Swap = object.Swap ?? 0;
-    message.Kernel = object.Kernel ?? 0;
-    message.KernelTCP = object.KernelTCP ?? 0;
-    message.Swappiness = object.Swappiness ?? 0;
+    message.Limit = (object.Limit !== undefined && object.Limit !== null) ? BigInt(object.Limit) : 0n;
+    message.Reservation = (object.Reservation !== undefined && object.Reservation !== null)
+      ? BigInt(object.Reservation)
+      : 0n;
+    message.Swap = (object.Swap !== undefined && object.Swap !== null) ? BigInt(object.Swap) : 0n;
+    message.Kernel = (object.Kernel !== undefined && object.Kernel !== null) ? BigInt(object.Kernel) : 0n;
+    message.KernelTCP = (object.KernelTCP !== undefined && object.KernelTCP !== null) ? BigInt(object.KernelTCP) : 0n;
+    message.Swappiness = (object.Swappiness !== undefined && object.Swappiness !== null)
+      ? BigInt(object.Swappiness)
+      : 0n;
     message.DisableOOMKiller = object.DisableOOMKiller ?? false;
     return message;
   },
 };
 
 function createBaseLinuxCPU(): LinuxCPU {
-  return { Shares: 0, Quota: 0, Period: 0, RealtimeRuntime: 0, RealtimePeriod: 0, Cpus: "", Mems: "" };
+  return { Shares: 0n, Quota: 0n, Period: 0n, RealtimeRuntime: 0n, RealtimePeriod: 0n, Cpus: "", Mems: "" };
 }
 
 export const LinuxCPU: MessageFns<LinuxCPU> = {
   encode(message: LinuxCPU, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.Shares !== 0) {
+    if (message.Shares !== 0n) {
+      if (BigInt.asUintN(64, message.Shares) !== message.Shares) {
+        throw new globalThis.Error("value provided for field message.Shares of type uint64 too large");
+      }
       writer.uint32(8).uint64(message.Shares);
     }
-    if (message.Quota !== 0) {
+    if (message.Quota !== 0n) {
+      if (BigInt.asIntN(64, message.Quota) !== message.Quota) {
+        throw new globalThis.Error("value provided for field message.Quota of type int64 too large");
+      }
       writer.uint32(16).int64(message.Quota);
     }
-    if (message.Period !== 0) {
+    if (message.Period !== 0n) {
+      if (BigInt.asUintN(64, message.Period) !== message.Period) {
+        throw new globalThis.Error("value provided for field message.Period of type uint64 too large");
+      }
       writer.uint32(24).uint64(message.Period);
     }
-    if (message.RealtimeRuntime !== 0) {
+    if (message.RealtimeRuntime !== 0n) {
+      if (BigInt.asIntN(64, message.RealtimeRuntime) !== message.RealtimeRuntime) {
+        throw new globalThis.Error("value provided for field message.RealtimeRuntime of type int64 too large");
+      }
       writer.uint32(32).int64(message.RealtimeRuntime);
     }
-    if (message.RealtimePeriod !== 0) {
+    if (message.RealtimePeriod !== 0n) {
+      if (BigInt.asUintN(64, message.RealtimePeriod) !== message.RealtimePeriod) {
+        throw new globalThis.Error("value provided for field message.RealtimePeriod of type uint64 too large");
+      }
       writer.uint32(40).uint64(message.RealtimePeriod);
     }
     if (message.Cpus !== "") {
@@ -3044,7 +3101,7 @@ export const LinuxCPU: MessageFns<LinuxCPU> = {
               break;
             }
 
-            message.Shares = longToNumber(reader.uint64());
+            message.Shares = reader.uint64() as bigint;
             continue;
           }
           case 2: {
@@ -3052,7 +3109,7 @@ export const LinuxCPU: MessageFns<LinuxCPU> = {
               break;
             }
 
-            message.Quota = longToNumber(reader.int64());
+            message.Quota = reader.int64() as bigint;
             continue;
           }
           case 3: {
@@ -3060,7 +3117,7 @@ export const LinuxCPU: MessageFns<LinuxCPU> = {
               break;
             }
 
-            message.Period = longToNumber(reader.uint64());
+            message.Period = reader.uint64() as bigint;
             continue;
           }
           case 4: {
@@ -3068,7 +3125,7 @@ export const LinuxCPU: MessageFns<LinuxCPU> = {
               break;
             }
 
-            message.RealtimeRuntime = longToNumber(reader.int64());
+            message.RealtimeRuntime = reader.int64() as bigint;
             continue;
           }
           case 5: {
@@ -3076,7 +3133,7 @@ export const LinuxCPU: MessageFns<LinuxCPU> = {
               break;
             }
 
-            message.RealtimePeriod = longToNumber(reader.uint64());
+            message.RealtimePeriod = reader.uint64() as bigint;
             continue;
           }
           case 6: {
@@ -3109,11 +3166,11 @@ export const LinuxCPU: MessageFns<LinuxCPU> = {
 
   fromJSON(object: any): LinuxCPU {
     return {
-      Shares: isSet(object.Shares) ? globalThis.Number(object.Shares) : 0,
-      Quota: isSet(object.Quota) ? globalThis.Number(object.Quota) : 0,
-      Period: isSet(object.Period) ? globalThis.Number(object.Period) : 0,
-      RealtimeRuntime: isSet(object.RealtimeRuntime) ? globalThis.Number(object.RealtimeRuntime) : 0,
-      RealtimePeriod: isSet(object.RealtimePeriod) ? globalThis.Number(object.RealtimePeriod) : 0,
+      Shares: isSet(object.Shares) ? BigInt(object.Shares) : 0n,
+      Quota: isSet(object.Quota) ? BigInt(object.Quota) : 0n,
+      Period: isSet(object.Period) ? BigInt(object.Period) : 0n,
+      RealtimeRuntime: isSet(object.RealtimeRuntime) ? BigInt(object.RealtimeRuntime) : 0n,
+      RealtimePeriod: isSet(object.RealtimePeriod) ? BigInt(object.RealtimePeriod) : 0n,
       Cpus: isSet(object.Cpus) ? globalThis.String(object.Cpus) : "",
       Mems: isSet(object.Mems) ? globalThis.String(object.Mems) : "",
     };
@@ -3121,20 +3178,20 @@ export const LinuxCPU: MessageFns<LinuxCPU> = {
 
   toJSON(message: LinuxCPU): unknown {
     const obj: any = {};
-    if (message.Shares !== 0) {
-      obj.Shares = Math.round(message.Shares);
+    if (message.Shares !== 0n) {
+      obj.Shares = message.Shares.toString();
     }
-    if (message.Quota !== 0) {
-      obj.Quota = Math.round(message.Quota);
+    if (message.Quota !== 0n) {
+      obj.Quota = message.Quota.toString();
     }
-    if (message.Period !== 0) {
-      obj.Period = Math.round(message.Period);
+    if (message.Period !== 0n) {
+      obj.Period = message.Period.toString();
     }
-    if (message.RealtimeRuntime !== 0) {
-      obj.RealtimeRuntime = Math.round(message.RealtimeRuntime);
+    if (message.RealtimeRuntime !== 0n) {
+      obj.RealtimeRuntime = message.RealtimeRuntime.toString();
     }
-    if (message.RealtimePeriod !== 0) {
-      obj.RealtimePeriod = Math.round(message.RealtimePeriod);
+    if (message.RealtimePeriod !== 0n) {
+      obj.RealtimePeriod = message.RealtimePeriod.toString();
     }
     if (message.Cpus !== "") {
       obj.Cpus = message.Cpus;
@@ -3150,11 +3207,15 @@ export const LinuxCPU: MessageFns<LinuxCPU> = {
   },
   fromPartial<I extends Exact<DeepPartial<LinuxCPU>, I>>(object: I): LinuxCPU {
     const message = createBaseLinuxCPU();
-    message.Shares = object.Shares ?? 0;
-    message.Quota = object.Quota ?? 0;
-    message.Period = object.Period ?? 0;
-    message.RealtimeRuntime = object.RealtimeRuntime ?? 0;
-    message.RealtimePeriod = object.RealtimePeriod ?? 0;
+    message.Shares = (object.Shares !== undefined && object.Shares !== null) ? BigInt(object.Shares) : 0n;
+    message.Quota = (object.Quota !== undefined && object.Quota !== null) ? BigInt(object.Quota) : 0n;
+    message.Period = (object.Period !== undefined && object.Period !== null) ? BigInt(object.Period) : 0n;
+    message.RealtimeRuntime = (object.RealtimeRuntime !== undefined && object.RealtimeRuntime !== null)
+      ? BigInt(object.RealtimeRuntime)
+      : 0n;
+    message.RealtimePeriod = (object.RealtimePeriod !== undefined && object.RealtimePeriod !== null)
+      ? BigInt(object.RealtimePeriod)
+      : 0n;
     message.Cpus = object.Cpus ?? "";
     message.Mems = object.Mems ?? "";
     return message;
@@ -3162,15 +3223,21 @@ export const LinuxCPU: MessageFns<LinuxCPU> = {
 };
 
 function createBaseLinuxWeightDevice(): LinuxWeightDevice {
-  return { Major: 0, Minor: 0, Weight: 0, LeafWeight: 0 };
+  return { Major: 0n, Minor: 0n, Weight: 0, LeafWeight: 0 };
 }
 
 export const LinuxWeightDevice: MessageFns<LinuxWeightDevice> = {
   encode(message: LinuxWeightDevice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.Major !== 0) {
+    if (message.Major !== 0n) {
+      if (BigInt.asIntN(64, message.Major) !== message.Major) {
+        throw new globalThis.Error("value provided for field message.Major of type int64 too large");
+      }
       writer.uint32(8).int64(message.Major);
     }
-    if (message.Minor !== 0) {
+    if (message.Minor !== 0n) {
+      if (BigInt.asIntN(64, message.Minor) !== message.Minor) {
+        throw new globalThis.Error("value provided for field message.Minor of type int64 too large");
+      }
       writer.uint32(16).int64(message.Minor);
     }
     if (message.Weight !== 0) {
@@ -3200,7 +3267,7 @@ export const LinuxWeightDevice: MessageFns<LinuxWeightDevice> = {
               break;
             }
 
-            message.Major = longToNumber(reader.int64());
+            message.Major = reader.int64() as bigint;
             continue;
           }
           case 2: {
@@ -3208,7 +3275,7 @@ export const LinuxWeightDevice: MessageFns<LinuxWeightDevice> = {
               break;
             }
 
-            message.Minor = longToNumber(reader.int64());
+            message.Minor = reader.int64() as bigint;
             continue;
           }
           case 3: {
@@ -3241,8 +3308,8 @@ export const LinuxWeightDevice: MessageFns<LinuxWeightDevice> = {
 
   fromJSON(object: any): LinuxWeightDevice {
     return {
-      Major: isSet(object.Major) ? globalThis.Number(object.Major) : 0,
-      Minor: isSet(object.Minor) ? globalThis.Number(object.Minor) : 0,
+      Major: isSet(object.Major) ? BigInt(object.Major) : 0n,
+      Minor: isSet(object.Minor) ? BigInt(object.Minor) : 0n,
       Weight: isSet(object.Weight) ? globalThis.Number(object.Weight) : 0,
       LeafWeight: isSet(object.LeafWeight) ? globalThis.Number(object.LeafWeight) : 0,
     };
@@ -3250,11 +3317,11 @@ export const LinuxWeightDevice: MessageFns<LinuxWeightDevice> = {
 
   toJSON(message: LinuxWeightDevice): unknown {
     const obj: any = {};
-    if (message.Major !== 0) {
-      obj.Major = Math.round(message.Major);
+    if (message.Major !== 0n) {
+      obj.Major = message.Major.toString();
     }
-    if (message.Minor !== 0) {
-      obj.Minor = Math.round(message.Minor);
+    if (message.Minor !== 0n) {
+      obj.Minor = message.Minor.toString();
     }
     if (message.Weight !== 0) {
       obj.Weight = Math.round(message.Weight);
@@ -3270,8 +3337,8 @@ export const LinuxWeightDevice: MessageFns<LinuxWeightDevice> = {
   },
   fromPartial<I extends Exact<DeepPartial<LinuxWeightDevice>, I>>(object: I): LinuxWeightDevice {
     const message = createBaseLinuxWeightDevice();
-    message.Major = object.Major ?? 0;
-    message.Minor = object.Minor ?? 0;
+    message.Major = (object.Major !== undefined && object.Major !== null) ? BigInt(object.Major) : 0n;
+    message.Minor = (object.Minor !== undefined && object.Minor !== null) ? BigInt(object.Minor) : 0n;
     message.Weight = object.Weight ?? 0;
     message.LeafWeight = object.LeafWeight ?? 0;
     return message;
@@ -3279,18 +3346,27 @@ export const LinuxWeightDevice: MessageFns<LinuxWeightDevice> = {
 };
 
 function createBaseLinuxThrottleDevice(): LinuxThrottleDevice {
-  return { Major: 0, Minor: 0, Rate: 0 };
+  return { Major: 0n, Minor: 0n, Rate: 0n };
 }
 
 export const LinuxThrottleDevice: MessageFns<LinuxThrottleDevice> = {
   encode(message: LinuxThrottleDevice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.Major !== 0) {
+    if (message.Major !== 0n) {
+      if (BigInt.asIntN(64, message.Major) !== message.Major) {
+        throw new globalThis.Error("value provided for field message.Major of type int64 too large");
+      }
       writer.uint32(8).int64(message.Major);
     }
-    if (message.Minor !== 0) {
+    if (message.Minor !== 0n) {
+      if (BigInt.asIntN(64, message.Minor) !== message.Minor) {
+        throw new globalThis.Error("value provided for field message.Minor of type int64 too large");
+      }
       writer.uint32(16).int64(message.Minor);
     }
-    if (message.Rate !== 0) {
+    if (message.Rate !== 0n) {
+      if (BigInt.asUintN(64, message.Rate) !== message.Rate) {
+        throw new globalThis.Error("value provided for field message.Rate of type uint64 too large");
+      }
       writer.uint32(24).uint64(message.Rate);
     }
     return writer;
@@ -3314,7 +3390,7 @@ export const LinuxThrottleDevice: MessageFns<LinuxThrottleDevice> = {
               break;
             }
 
-            message.Major = longToNumber(reader.int64());
+            message.Major = reader.int64() as bigint;
             continue;
           }
           case 2: {
@@ -3322,7 +3398,7 @@ export const LinuxThrottleDevice: MessageFns<LinuxThrottleDevice> = {
               break;
             }
 
-            message.Minor = longToNumber(reader.int64());
+            message.Minor = reader.int64() as bigint;
             continue;
           }
           case 3: {
@@ -3330,7 +3406,7 @@ export const LinuxThrottleDevice: MessageFns<LinuxThrottleDevice> = {
               break;
             }
 
-            message.Rate = longToNumber(reader.uint64());
+            message.Rate = reader.uint64() as bigint;
             continue;
           }
         }
@@ -3347,22 +3423,22 @@ export const LinuxThrottleDevice: MessageFns<LinuxThrottleDevice> = {
 
   fromJSON(object: any): LinuxThrottleDevice {
     return {
-      Major: isSet(object.Major) ? globalThis.Number(object.Major) : 0,
-      Minor: isSet(object.Minor) ? globalThis.Number(object.Minor) : 0,
-      Rate: isSet(object.Rate) ? globalThis.Number(object.Rate) : 0,
+      Major: isSet(object.Major) ? BigInt(object.Major) : 0n,
+      Minor: isSet(object.Minor) ? BigInt(object.Minor) : 0n,
+      Rate: isSet(object.Rate) ? BigInt(object.Rate) : 0n,
     };
   },
 
   toJSON(message: LinuxThrottleDevice): unknown {
     const obj: any = {};
-    if (message.Major !== 0) {
-      obj.Major = Math.round(message.Major);
+    if (message.Major !== 0n) {
+      obj.Major = message.Major.toString();
     }
-    if (message.Minor !== 0) {
-      obj.Minor = Math.round(message.Minor);
+    if (message.Minor !== 0n) {
+      obj.Minor = message.Minor.toString();
     }
-    if (message.Rate !== 0) {
-      obj.Rate = Math.round(message.Rate);
+    if (message.Rate !== 0n) {
+      obj.Rate = message.Rate.toString();
     }
     return obj;
   },
@@ -3372,9 +3448,9 @@ export const LinuxThrottleDevice: MessageFns<LinuxThrottleDevice> = {
   },
   fromPartial<I extends Exact<DeepPartial<LinuxThrottleDevice>, I>>(object: I): LinuxThrottleDevice {
     const message = createBaseLinuxThrottleDevice();
-    message.Major = object.Major ?? 0;
-    message.Minor = object.Minor ?? 0;
-    message.Rate = object.Rate ?? 0;
+    message.Major = (object.Major !== undefined && object.Major !== null) ? BigInt(object.Major) : 0n;
+    message.Minor = (object.Minor !== undefined && object.Minor !== null) ? BigInt(object.Minor) : 0n;
+    message.Rate = (object.Rate !== undefined && object.Rate !== null) ? BigInt(object.Rate) : 0n;
     return message;
   },
 };
@@ -3566,12 +3642,15 @@ export const LinuxBlockIO: MessageFns<LinuxBlockIO> = {
 };
 
 function createBaseLinuxPids(): LinuxPids {
-  return { Limit: 0 };
+  return { Limit: 0n };
 }
 
 export const LinuxPids: MessageFns<LinuxPids> = {
   encode(message: LinuxPids, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.Limit !== 0) {
+    if (message.Limit !== 0n) {
+      if (BigInt.asIntN(64, message.Limit) !== message.Limit) {
+        throw new globalThis.Error("value provided for field message.Limit of type int64 too large");
+      }
       writer.uint32(8).int64(message.Limit);
     }
     return writer;
@@ -3595,7 +3674,7 @@ export const LinuxPids: MessageFns<LinuxPids> = {
               break;
             }
 
-            message.Limit = longToNumber(reader.int64());
+            message.Limit = reader.int64() as bigint;
             continue;
           }
         }
@@ -3611,13 +3690,13 @@ export const LinuxPids: MessageFns<LinuxPids> = {
   },
 
   fromJSON(object: any): LinuxPids {
-    return { Limit: isSet(object.Limit) ? globalThis.Number(object.Limit) : 0 };
+    return { Limit: isSet(object.Limit) ? BigInt(object.Limit) : 0n };
   },
 
   toJSON(message: LinuxPids): unknown {
     const obj: any = {};
-    if (message.Limit !== 0) {
-      obj.Limit = Math.round(message.Limit);
+    if (message.Limit !== 0n) {
+      obj.Limit = message.Limit.toString();
     }
     return obj;
   },
@@ -3627,13 +3706,13 @@ export const LinuxPids: MessageFns<LinuxPids> = {
   },
   fromPartial<I extends Exact<DeepPartial<LinuxPids>, I>>(object: I): LinuxPids {
     const message = createBaseLinuxPids();
-    message.Limit = object.Limit ?? 0;
+    message.Limit = (object.Limit !== undefined && object.Limit !== null) ? BigInt(object.Limit) : 0n;
     return message;
   },
 };
 
 function createBaseLinuxDeviceCgroup(): LinuxDeviceCgroup {
-  return { Allow: false, Type: "", Major: 0, Minor: 0, Access: "" };
+  return { Allow: false, Type: "", Major: 0n, Minor: 0n, Access: "" };
 }
 
 export const LinuxDeviceCgroup: MessageFns<LinuxDeviceCgroup> = {
@@ -3644,10 +3723,16 @@ export const LinuxDeviceCgroup: MessageFns<LinuxDeviceCgroup> = {
     if (message.Type !== "") {
       writer.uint32(18).string(message.Type);
     }
-    if (message.Major !== 0) {
+    if (message.Major !== 0n) {
+      if (BigInt.asIntN(64, message.Major) !== message.Major) {
+        throw new globalThis.Error("value provided for field message.Major of type int64 too large");
+      }
       writer.uint32(24).int64(message.Major);
     }
-    if (message.Minor !== 0) {
+    if (message.Minor !== 0n) {
+      if (BigInt.asIntN(64, message.Minor) !== message.Minor) {
+        throw new globalThis.Error("value provided for field message.Minor of type int64 too large");
+      }
       writer.uint32(32).int64(message.Minor);
     }
     if (message.Access !== "") {
@@ -3690,7 +3775,7 @@ export const LinuxDeviceCgroup: MessageFns<LinuxDeviceCgroup> = {
               break;
             }
 
-            message.Major = longToNumber(reader.int64());
+            message.Major = reader.int64() as bigint;
             continue;
           }
           case 4: {
@@ -3698,7 +3783,7 @@ export const LinuxDeviceCgroup: MessageFns<LinuxDeviceCgroup> = {
               break;
             }
 
-            message.Minor = longToNumber(reader.int64());
+            message.Minor = reader.int64() as bigint;
             continue;
           }
           case 5: {
@@ -3725,8 +3810,8 @@ export const LinuxDeviceCgroup: MessageFns<LinuxDeviceCgroup> = {
     return {
       Allow: isSet(object.Allow) ? globalThis.Boolean(object.Allow) : false,
       Type: isSet(object.Type) ? globalThis.String(object.Type) : "",
-      Major: isSet(object.Major) ? globalThis.Number(object.Major) : 0,
-      Minor: isSet(object.Minor) ? globalThis.Number(object.Minor) : 0,
+      Major: isSet(object.Major) ? BigInt(object.Major) : 0n,
+      Minor: isSet(object.Minor) ? BigInt(object.Minor) : 0n,
       Access: isSet(object.Access) ? globalThis.String(object.Access) : "",
     };
   },
@@ -3739,11 +3824,11 @@ export const LinuxDeviceCgroup: MessageFns<LinuxDeviceCgroup> = {
     if (message.Type !== "") {
       obj.Type = message.Type;
     }
-    if (message.Major !== 0) {
-      obj.Major = Math.round(message.Major);
+    if (message.Major !== 0n) {
+      obj.Major = message.Major.toString();
     }
-    if (message.Minor !== 0) {
-      obj.Minor = Math.round(message.Minor);
+    if (message.Minor !== 0n) {
+      obj.Minor = message.Minor.toString();
     }
     if (message.Access !== "") {
       obj.Access = message.Access;
@@ -3758,8 +3843,8 @@ export const LinuxDeviceCgroup: MessageFns<LinuxDeviceCgroup> = {
     const message = createBaseLinuxDeviceCgroup();
     message.Allow = object.Allow ?? false;
     message.Type = object.Type ?? "";
-    message.Major = object.Major ?? 0;
-    message.Minor = object.Minor ?? 0;
+    message.Major = (object.Major !== undefined && object.Major !== null) ? BigInt(object.Major) : 0n;
+    message.Minor = (object.Minor !== undefined && object.Minor !== null) ? BigInt(object.Minor) : 0n;
     message.Access = object.Access ?? "";
     return message;
   },
@@ -3853,7 +3938,7 @@ export const LinuxNetwork: MessageFns<LinuxNetwork> = {
 };
 
 function createBaseLinuxHugepageLimit(): LinuxHugepageLimit {
-  return { Pagesize: "", Limit: 0 };
+  return { Pagesize: "", Limit: 0n };
 }
 
 export const LinuxHugepageLimit: MessageFns<LinuxHugepageLimit> = {
@@ -3861,7 +3946,10 @@ export const LinuxHugepageLimit: MessageFns<LinuxHugepageLimit> = {
     if (message.Pagesize !== "") {
       writer.uint32(10).string(message.Pagesize);
     }
-    if (message.Limit !== 0) {
+    if (message.Limit !== 0n) {
+      if (BigInt.asUintN(64, message.Limit) !== message.Limit) {
+        throw new globalThis.Error("value provided for field message.Limit of type uint64 too large");
+      }
       writer.uint32(16).uint64(message.Limit);
     }
     return writer;
@@ -3893,7 +3981,7 @@ export const LinuxHugepageLimit: MessageFns<LinuxHugepageLimit> = {
               break;
             }
 
-            message.Limit = longToNumber(reader.uint64());
+            message.Limit = reader.uint64() as bigint;
             continue;
           }
         }
@@ -3911,7 +3999,7 @@ export const LinuxHugepageLimit: MessageFns<LinuxHugepageLimit> = {
   fromJSON(object: any): LinuxHugepageLimit {
     return {
       Pagesize: isSet(object.Pagesize) ? globalThis.String(object.Pagesize) : "",
-      Limit: isSet(object.Limit) ? globalThis.Number(object.Limit) : 0,
+      Limit: isSet(object.Limit) ? BigInt(object.Limit) : 0n,
     };
   },
 
@@ -3920,8 +4008,8 @@ export const LinuxHugepageLimit: MessageFns<LinuxHugepageLimit> = {
     if (message.Pagesize !== "") {
       obj.Pagesize = message.Pagesize;
     }
-    if (message.Limit !== 0) {
-      obj.Limit = Math.round(message.Limit);
+    if (message.Limit !== 0n) {
+      obj.Limit = message.Limit.toString();
     }
     return obj;
   },
@@ -3932,7 +4020,7 @@ export const LinuxHugepageLimit: MessageFns<LinuxHugepageLimit> = {
   fromPartial<I extends Exact<DeepPartial<LinuxHugepageLimit>, I>>(object: I): LinuxHugepageLimit {
     const message = createBaseLinuxHugepageLimit();
     message.Pagesize = object.Pagesize ?? "";
-    message.Limit = object.Limit ?? 0;
+    message.Limit = (object.Limit !== undefined && object.Limit !== null) ? BigInt(object.Limit) : 0n;
     return message;
   },
 };
@@ -4128,18 +4216,27 @@ export const LinuxSeccomp: MessageFns<LinuxSeccomp> = {
 };
 
 function createBaseLinuxSeccompArg(): LinuxSeccompArg {
-  return { Index: 0, Value: 0, ValueTwo: 0, Op: "" };
+  return { Index: 0n, Value: 0n, ValueTwo: 0n, Op: "" };
 }
 
 export const LinuxSeccompArg: MessageFns<LinuxSeccompArg> = {
   encode(message: LinuxSeccompArg, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.Index !== 0) {
+    if (message.Index !== 0n) {
+      if (BigInt.asUintN(64, message.Index) !== message.Index) {
+        throw new globalThis.Error("value provided for field message.Index of type uint64 too large");
+      }
       writer.uint32(8).uint64(message.Index);
     }
-    if (message.Value !== 0) {
+    if (message.Value !== 0n) {
+      if (BigInt.asUintN(64, message.Value) !== message.Value) {
+        throw new globalThis.Error("value provided for field message.Value of type uint64 too large");
+      }
       writer.uint32(16).uint64(message.Value);
     }
-    if (message.ValueTwo !== 0) {
+    if (message.ValueTwo !== 0n) {
+      if (BigInt.asUintN(64, message.ValueTwo) !== message.ValueTwo) {
+        throw new globalThis.Error("value provided for field message.ValueTwo of type uint64 too large");
+      }
       writer.uint32(24).uint64(message.ValueTwo);
     }
     if (message.Op !== "") {
@@ -4166,7 +4263,7 @@ export const LinuxSeccompArg: MessageFns<LinuxSeccompArg> = {
               break;
             }
 
-            message.Index = longToNumber(reader.uint64());
+            message.Index = reader.uint64() as bigint;
             continue;
           }
           case 2: {
@@ -4174,7 +4271,7 @@ export const LinuxSeccompArg: MessageFns<LinuxSeccompArg> = {
               break;
             }
 
-            message.Value = longToNumber(reader.uint64());
+            message.Value = reader.uint64() as bigint;
             continue;
           }
           case 3: {
@@ -4182,7 +4279,7 @@ export const LinuxSeccompArg: MessageFns<LinuxSeccompArg> = {
               break;
             }
 
-            message.ValueTwo = longToNumber(reader.uint64());
+            message.ValueTwo = reader.uint64() as bigint;
             continue;
           }
           case 4: {
@@ -4207,23 +4304,23 @@ export const LinuxSeccompArg: MessageFns<LinuxSeccompArg> = {
 
   fromJSON(object: any): LinuxSeccompArg {
     return {
-      Index: isSet(object.Index) ? globalThis.Number(object.Index) : 0,
-      Value: isSet(object.Value) ? globalThis.Number(object.Value) : 0,
-      ValueTwo: isSet(object.ValueTwo) ? globalThis.Number(object.ValueTwo) : 0,
+      Index: isSet(object.Index) ? BigInt(object.Index) : 0n,
+      Value: isSet(object.Value) ? BigInt(object.Value) : 0n,
+      ValueTwo: isSet(object.ValueTwo) ? BigInt(object.ValueTwo) : 0n,
       Op: isSet(object.Op) ? globalThis.String(object.Op) : "",
     };
   },
 
   toJSON(message: LinuxSeccompArg): unknown {
     const obj: any = {};
-    if (message.Index !== 0) {
-      obj.Index = Math.round(message.Index);
+    if (message.Index !== 0n) {
+      obj.Index = message.Index.toString();
     }
-    if (message.Value !== 0) {
-      obj.Value = Math.round(message.Value);
+    if (message.Value !== 0n) {
+      obj.Value = message.Value.toString();
     }
-    if (message.ValueTwo !== 0) {
-      obj.ValueTwo = Math.round(message.ValueTwo);
+    if (message.ValueTwo !== 0n) {
+      obj.ValueTwo = message.ValueTwo.toString();
     }
     if (message.Op !== "") {
       obj.Op = message.Op;
@@ -4236,9 +4333,9 @@ export const LinuxSeccompArg: MessageFns<LinuxSeccompArg> = {
   },
   fromPartial<I extends Exact<DeepPartial<LinuxSeccompArg>, I>>(object: I): LinuxSeccompArg {
     const message = createBaseLinuxSeccompArg();
-    message.Index = object.Index ?? 0;
-    message.Value = object.Value ?? 0;
-    message.ValueTwo = object.ValueTwo ?? 0;
+    message.Index = (object.Index !== undefined && object.Index !== null) ? BigInt(object.Index) : 0n;
+    message.Value = (object.Value !== undefined && object.Value !== null) ? BigInt(object.Value) : 0n;
+    message.ValueTwo = (object.ValueTwo !== undefined && object.ValueTwo !== null) ? BigInt(object.ValueTwo) : 0n;
     message.Op = object.Op ?? "";
     return message;
   },
@@ -4412,10 +4509,10 @@ export const LinuxIntelRdt: MessageFns<LinuxIntelRdt> = {
   },
 };
 
-type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
 
-type DeepPartial<T> = T extends Builtin ? T
-  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+type DeepPartial<T> = T extends bigint ? string | number | bigint
+  : T extends Builtin ? T : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends { $case: string } ? { [K in keyof Omit<T, "$case">]?: DeepPartial<T[K]> } & { $case: T["$case"] }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
@@ -4424,17 +4521,6 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
-
-function longToNumber(int64: { toString(): string }): number {
-  const num = globalThis.Number(int64.toString());
-  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
-  }
-  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
-  }
-  return num;
-}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;

@@ -59,7 +59,7 @@ export interface Interface {
   device: string;
   name: string;
   IPAddresses: IPAddress[];
-  mtu: number;
+  mtu: bigint;
   hwAddr: string;
   /** PCI path ("bridge/slot") of the NIC, when the runtime knows it. */
   pciPath: string;
@@ -192,7 +192,7 @@ export const IPAddress: MessageFns<IPAddress> = {
 };
 
 function createBaseInterface(): Interface {
-  return { device: "", name: "", IPAddresses: [], mtu: 0, hwAddr: "", pciPath: "", type: "", raw_flags: 0 };
+  return { device: "", name: "", IPAddresses: [], mtu: 0n, hwAddr: "", pciPath: "", type: "", raw_flags: 0 };
 }
 
 export const Interface: MessageFns<Interface> = {
@@ -206,7 +206,10 @@ export const Interface: MessageFns<Interface> = {
     for (const v of message.IPAddresses) {
       IPAddress.encode(v!, writer.uint32(26).fork()).join();
     }
-    if (message.mtu !== 0) {
+    if (message.mtu !== 0n) {
+      if (BigInt.asUintN(64, message.mtu) !== message.mtu) {
+        throw new globalThis.Error("value provided for field message.mtu of type uint64 too large");
+      }
       writer.uint32(32).uint64(message.mtu);
     }
     if (message.hwAddr !== "") {
@@ -266,7 +269,7 @@ export const Interface: MessageFns<Interface> = {
               break;
             }
 
-            message.mtu = longToNumber(reader.uint64());
+            message.mtu = reader.uint64() as bigint;
             continue;
           }
           case 5: {
@@ -320,7 +323,7 @@ export const Interface: MessageFns<Interface> = {
       IPAddresses: globalThis.Array.isArray(object?.IPAddresses)
         ? object.IPAddresses.map((e: any) => IPAddress.fromJSON(e))
         : [],
-      mtu: isSet(object.mtu) ? globalThis.Number(object.mtu) : 0,
+      mtu: isSet(object.mtu) ? BigInt(object.mtu) : 0n,
       hwAddr: isSet(object.hwAddr) ? globalThis.String(object.hwAddr) : "",
       pciPath: isSet(object.pciPath) ? globalThis.String(object.pciPath) : "",
       type: isSet(object.type) ? globalThis.String(object.type) : "",
@@ -343,8 +346,8 @@ export const Interface: MessageFns<Interface> = {
     if (message.IPAddresses?.length) {
       obj.IPAddresses = message.IPAddresses.map((e) => IPAddress.toJSON(e));
     }
-    if (message.mtu !== 0) {
-      obj.mtu = Math.round(message.mtu);
+    if (message.mtu !== 0n) {
+      obj.mtu = message.mtu.toString();
     }
     if (message.hwAddr !== "") {
       obj.hwAddr = message.hwAddr;
@@ -369,7 +372,7 @@ export const Interface: MessageFns<Interface> = {
     message.device = object.device ?? "";
     message.name = object.name ?? "";
     message.IPAddresses = object.IPAddresses?.map((e) => IPAddress.fromPartial(e)) || [];
-    message.mtu = object.mtu ?? 0;
+    message.mtu = (object.mtu !== undefined && object.mtu !== null) ? BigInt(object.mtu) : 0n;
     message.hwAddr = object.hwAddr ?? "";
     message.pciPath = object.pciPath ?? "";
     message.type = object.type ?? "";
@@ -646,10 +649,10 @@ export const ARPNeighbor: MessageFns<ARPNeighbor> = {
   },
 };
 
-type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
 
-type DeepPartial<T> = T extends Builtin ? T
-  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+type DeepPartial<T> = T extends bigint ? string | number | bigint
+  : T extends Builtin ? T : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends { $case: string } ? { [K in keyof Omit<T, "$case">]?: DeepPartial<T[K]> } & { $case: T["$case"] }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
@@ -658,17 +661,6 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
-
-function longToNumber(int64: { toString(): string }): number {
-  const num = globalThis.Number(int64.toString());
-  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
-  }
-  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
-  }
-  return num;
-}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -9,16 +9,17 @@ export type ClockSetter = (seconds: number, microseconds: number) => void;
 export const systemClock: ClockSetter = (sec, usec) => native().settimeofday(sec, usec);
 
 export function setGuestTime(
-  seconds: number,
-  microseconds: number,
+  seconds: bigint,
+  microseconds: bigint,
   setClock: ClockSetter = systemClock,
 ): void {
-  if (!Number.isSafeInteger(seconds) || seconds < 0) throw invalidArgument(`invalid time: Sec ${seconds}`);
-  if (!Number.isInteger(microseconds) || microseconds < 0 || microseconds >= 1_000_000) {
+  if (seconds < 0n || seconds > BigInt(Number.MAX_SAFE_INTEGER))
+    throw invalidArgument(`invalid time: Sec ${seconds}`);
+  if (microseconds < 0n || microseconds >= 1_000_000n) {
     throw invalidArgument(`invalid time: Usec ${microseconds} (expected 0-999999)`);
   }
   try {
-    setClock(seconds, microseconds);
+    setClock(Number(seconds), Number(microseconds));
   } catch (err) {
     throw internal(`Could not set guest time: ${errorText(err)}`);
   }

@@ -88,10 +88,11 @@ function checkPath(p: string): string[] {
 
 function checkNumbers(request: CopyFileRequest, maxBytes: number): void {
   const { file_size: size, offset, data } = request;
-  if (!Number.isSafeInteger(size) || size < 0) throw invalidArgument(`invalid file_size ${size}`);
-  if (size > maxBytes) throw invalidArgument(`file_size ${size} exceeds the limit of ${maxBytes} bytes`);
-  if (!Number.isSafeInteger(offset) || offset < 0) throw invalidArgument(`invalid offset ${offset}`);
-  if (offset + data.length > size) {
+  if (size < 0n) throw invalidArgument(`invalid file_size ${size}`);
+  if (size > BigInt(maxBytes))
+    throw invalidArgument(`file_size ${size} exceeds the limit of ${maxBytes} bytes`);
+  if (offset < 0n) throw invalidArgument(`invalid offset ${offset}`);
+  if (offset + BigInt(data.length) > size) {
     throw invalidArgument(`chunk of ${data.length} bytes at offset ${offset} goes past file_size ${size}`);
   }
   for (const [field, id] of [
@@ -149,7 +150,7 @@ async function checkTarget(dir: FileHandle, name: string, shown: string): Promis
 
 async function writeTemporary(dir: FileHandle, name: string, request: CopyFileRequest): Promise<void> {
   const temp = pathInOpenDirectory(dir.fd, `.${name}.copying`);
-  const file = request.offset === 0 ? await startTemporary(temp) : await resumeTemporary(temp, request);
+  const file = request.offset === 0n ? await startTemporary(temp) : await resumeTemporary(temp, request);
   let finished = false;
   let keepTransfer = false;
   try {
@@ -158,14 +159,14 @@ async function writeTemporary(dir: FileHandle, name: string, request: CopyFileRe
     if (!info.isFile() || info.nlink !== 1 || info.uid !== process.geteuid?.()) {
       throw failedPrecondition(`CopyFile: the temporary file of ${request.path} was replaced`);
     }
-    if (info.size !== request.offset) {
+    if (info.size !== Number(request.offset)) {
       keepTransfer = true;
       throw invalidArgument(
         `CopyFile ${request.path}: chunk offset ${request.offset} does not continue the ${info.size} bytes received`,
       );
     }
-    await writeAll(file, request.data, request.offset);
-    if (request.offset + request.data.length < request.file_size) return;
+    await writeAll(file, request.data, Number(request.offset));
+    if (request.offset + BigInt(request.data.length) < request.file_size) return;
     await file.chmod(request.file_mode & 0o7777);
     if (request.uid !== -1 || request.gid !== -1) await file.chown(request.uid, request.gid);
     await file.close();

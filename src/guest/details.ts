@@ -19,7 +19,7 @@ export async function guestDetails(
   capabilities: AgentCapabilities,
 ): Promise<GuestDetailsResponse> {
   return {
-    mem_block_size_bytes: request.mem_block_size ? await memoryBlockSize(paths) : 0,
+    mem_block_size_bytes: request.mem_block_size ? BigInt(await memoryBlockSize(paths)) : 0n,
     support_mem_hotplug_probe: request.mem_hotplug_probe ? await supportsProbe(paths) : false,
     agent_details: await agentDetails(paths, capabilities),
   };

@@ -4,9 +4,9 @@ import { invalidArgument } from '../rpc/errors';
 import type { SystemPaths } from './paths';
 import { errorText, writeAttribute } from './sysfs-io';
 
-export async function probeMemory(paths: SystemPaths, addresses: readonly number[]): Promise<void> {
+export async function probeMemory(paths: SystemPaths, addresses: readonly bigint[]): Promise<void> {
   for (const address of addresses) {
-    if (!Number.isSafeInteger(address) || address < 0) {
+    if (address < 0n) {
       throw invalidArgument(`invalid memory probe address ${address}`);
     }
   }

@@ -220,10 +220,15 @@ export async function runSequence(options: SequenceOptions = {}): Promise<Sequen
 
     // 5. Guest clock and details.
     const guestTimeRequested = Math.floor(Date.now() / 1000) + 86_400;
-    await st('SetGuestDateTime', () => client.agent.setGuestDateTime({ Sec: guestTimeRequested, Usec: 0 }));
+    await st('SetGuestDateTime', () =>
+      client.agent.setGuestDateTime({ Sec: BigInt(guestTimeRequested), Usec: 0n }),
+    );
     const guestTimeSeen = Number((await execOk(client, TOOLS, ['date', '+%s'])).trim());
     const now = Date.now();
-    await client.agent.setGuestDateTime({ Sec: Math.floor(now / 1000), Usec: (now % 1000) * 1000 });
+    await client.agent.setGuestDateTime({
+      Sec: BigInt(Math.floor(now / 1000)),
+      Usec: BigInt((now % 1000) * 1000),
+    });
     const guestDetails = await st('GetGuestDetails', () =>
       client.agent.getGuestDetails({ mem_block_size: true, mem_hotplug_probe: true }),
     );

@@ -1,6 +1,8 @@
 // logfmt encoding of one record: key=value pairs, values quoted only when needed.
 // Kata's host tooling (kata-log-parser, the runtime's log relay) reads this format.
 
+import { stringifyExact } from '../common/exact-json';
+
 const NEEDS_QUOTES = /[\s"=\\]|^$/;
 
 function encodeValue(value: unknown): string {
@@ -10,7 +12,7 @@ function encodeValue(value: unknown): string {
   else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
     text = String(value);
   else if (value instanceof Error) text = value.message;
-  else text = JSON.stringify(value);
+  else text = stringifyExact(value);
   return NEEDS_QUOTES.test(text) ? JSON.stringify(text) : text;
 }
 

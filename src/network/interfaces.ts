@@ -29,8 +29,8 @@ export function describeLink(link: LinkMessage, addresses: readonly AddressMessa
         address: formatIp(a.local),
         mask: String(a.prefixLength),
       })),
-    mtu: link.mtu,
-    hwAddr: formatMac(link.address),
+    mtu: BigInt(link.mtu),
+    hwAddr: linkHardwareAddress(link.address),
     pciPath: '',
     type: link.kind ?? '',
     raw_flags: link.flags,
@@ -130,4 +130,12 @@ async function replaceAddresses(
         throw kernelRefusal(`could not add ${formatIp(a.bytes)}/${a.prefixLength} to link ${label}`, e);
       });
   }
+}
+
+/**
+ * A link's MAC as ListInterfaces reports it. Links without one (lo, tunnels)
+ * are "", as the 1.x agent answered: the host compares these strings.
+ */
+function linkHardwareAddress(address: Buffer | undefined): string {
+  return address && address.some((b) => b !== 0) ? formatMac(address) : '';
 }

@@ -76,7 +76,7 @@ export function parseInterfaceRequest(iface: Interface): InterfaceRequest {
   if (iface.name && !isValidLinkName(iface.name)) {
     throw invalidArgument(`interface name ${JSON.stringify(iface.name)} is not a valid link name`);
   }
-  if (!Number.isInteger(iface.mtu) || iface.mtu < 0 || iface.mtu > MAX_U32) {
+  if (iface.mtu < 0n || iface.mtu > BigInt(MAX_U32)) {
     throw invalidArgument(`interface mtu ${iface.mtu} is out of range`);
   }
   const addresses: IpPrefix[] = [];
@@ -89,7 +89,7 @@ export function parseInterfaceRequest(iface: Interface): InterfaceRequest {
   return {
     hwAddr,
     name: iface.name || undefined,
-    mtu: iface.mtu || undefined,
+    mtu: iface.mtu ? Number(iface.mtu) : undefined,
     addresses,
     noArp: (iface.raw_flags & IFF_NOARP) !== 0,
     device: iface.device,

@@ -70,7 +70,7 @@ export function toOciResources(r: LinuxResources): OciResources {
     const cpu = toOciCpu(r.CPU);
     if (Object.keys(cpu).length) out.cpu = cpu;
   }
-  if (r.Pids && r.Pids.Limit !== 0) out.pids = { limit: r.Pids.Limit };
+  if (r.Pids && r.Pids.Limit !== 0n) out.pids = { limit: r.Pids.Limit };
   if (r.BlockIO) {
     const blockIO = toOciBlockIO(r.BlockIO);
     if (Object.keys(blockIO).length) out.blockIO = blockIO;
@@ -95,9 +95,9 @@ export function toDeviceRule(d: LinuxDeviceCgroup): OciDeviceRule {
   const type = d.Type || 'a';
   const rule: OciDeviceRule = { allow: d.Allow, type };
   if (type !== 'a') {
-    const anyMajor = d.Major <= 0;
+    const anyMajor = d.Major <= 0n;
     rule.major = anyMajor ? null : d.Major;
-    rule.minor = anyMajor || d.Minor < 0 ? null : d.Minor;
+    rule.minor = anyMajor || d.Minor < 0n ? null : d.Minor;
   }
   rule.access = d.Access || 'rwm';
   return rule;
@@ -158,7 +158,7 @@ export function toOciSeccomp(s: LinuxSeccomp): OciSeccomp {
       const call: NonNullable<OciSeccomp['syscalls']>[number] = { names: [...sc.Names], action: sc.Action };
       if (sc.Args.length) {
         call.args = sc.Args.map((a) => {
-          const arg: { index: number; value: number; valueTwo?: number; op: string } = {
+          const arg: { index: bigint; value: bigint; valueTwo?: bigint; op: string } = {
             index: a.Index,
             value: a.Value,
             op: a.Op,

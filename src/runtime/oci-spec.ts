@@ -2,6 +2,7 @@
 // that crun and runc read. Every field the proto carries is converted; fields the
 // host left at their zero value are omitted, except where 1.x made them explicit.
 import type { Hook, Hooks, Mount, Process, Spec } from '../generated/oci';
+import { invalidArgument } from '../rpc/errors';
 import { toOciLinux } from './oci-spec-linux';
 import type { OciHook, OciHooks, OciMount, OciProcess, OciRlimit, OciSpec } from './oci-types';
 
@@ -79,7 +80,7 @@ export function toOciProcess(p: Process, warnings: string[] = []): OciProcess {
   if (p.ApparmorProfile) out.apparmorProfile = p.ApparmorProfile;
   // 1.x always set the pointer of a present Process; a zero would lower a raised
   // score, which needs privileges the agent may lack, so only real values are sent.
-  if (p.OOMScoreAdj) out.oomScoreAdj = p.OOMScoreAdj;
+  if (p.OOMScoreAdj) out.oomScoreAdj = oomScoreAdj(p.OOMScoreAdj);
   if (p.SelinuxLabel) out.selinuxLabel = p.SelinuxLabel;
   return out;
 }
@@ -106,4 +107,15 @@ export function toOciHooks(h: Hooks): OciHooks | undefined {
   if (h.Poststart.length) out.poststart = h.Poststart.map(toOciHook);
   if (h.Poststop.length) out.poststop = h.Poststop.map(toOciHook);
   return Object.keys(out).length ? out : undefined;
+}
+
+// The kernel's range for /proc/<pid>/oom_score_adj.
+const OOM_SCORE_ADJ_MIN = -1000n;
+const OOM_SCORE_ADJ_MAX = 1000n;
+
+function oomScoreAdj(value: bigint): bigint {
+  if (value < OOM_SCORE_ADJ_MIN || value > OOM_SCORE_ADJ_MAX) {
+    throw invalidArgument(`Process.OOMScoreAdj ${value} is outside the kernel's range -1000..1000`);
+  }
+  return value;
 }

@@ -1,5 +1,10 @@
 // The OCI runtime-spec config.json, as the JSON crun and runc read. Only what the
 // agent writes is typed; optional fields are omitted when the host left them unset.
+// Fields that are 64-bit on the wire stay bigint so that no value is rounded;
+// ./exact-json.ts writes them as plain JSON numbers.
+
+/** A 64-bit integer from the wire, exact. */
+export type Int64 = bigint;
 
 export interface OciUser {
   uid: number;
@@ -17,8 +22,8 @@ export interface OciCapabilities {
 
 export interface OciRlimit {
   type: string;
-  hard: number;
-  soft: number;
+  hard: Int64;
+  soft: Int64;
 }
 
 export interface OciProcess {
@@ -32,7 +37,7 @@ export interface OciProcess {
   rlimits?: OciRlimit[];
   noNewPrivileges?: boolean;
   apparmorProfile?: string;
-  oomScoreAdj?: number;
+  oomScoreAdj?: Int64;
   selinuxLabel?: string;
 }
 
@@ -47,7 +52,7 @@ export interface OciHook {
   path: string;
   args?: string[];
   env?: string[];
-  timeout?: number;
+  timeout?: Int64;
 }
 
 export interface OciHooks {
@@ -70,8 +75,8 @@ export interface OciNamespace {
 export interface OciDevice {
   path: string;
   type: string;
-  major: number;
-  minor: number;
+  major: Int64;
+  minor: Int64;
   fileMode?: number;
   uid?: number;
   gid?: number;
@@ -80,42 +85,42 @@ export interface OciDevice {
 export interface OciDeviceRule {
   allow: boolean;
   type?: string;
-  major?: number | null;
-  minor?: number | null;
+  major?: Int64 | null;
+  minor?: Int64 | null;
   access?: string;
 }
 
 export interface OciMemory {
-  limit?: number;
-  reservation?: number;
-  swap?: number;
-  kernel?: number;
-  kernelTCP?: number;
-  swappiness?: number;
+  limit?: Int64;
+  reservation?: Int64;
+  swap?: Int64;
+  kernel?: Int64;
+  kernelTCP?: Int64;
+  swappiness?: Int64;
   disableOOMKiller?: boolean;
 }
 
 export interface OciCpu {
-  shares?: number;
-  quota?: number;
-  period?: number;
-  realtimeRuntime?: number;
-  realtimePeriod?: number;
+  shares?: Int64;
+  quota?: Int64;
+  period?: Int64;
+  realtimeRuntime?: Int64;
+  realtimePeriod?: Int64;
   cpus?: string;
   mems?: string;
 }
 
 export interface OciWeightDevice {
-  major: number;
-  minor: number;
+  major: Int64;
+  minor: Int64;
   weight?: number;
   leafWeight?: number;
 }
 
 export interface OciThrottleDevice {
-  major: number;
-  minor: number;
-  rate: number;
+  major: Int64;
+  minor: Int64;
+  rate: Int64;
 }
 
 export interface OciBlockIO {
@@ -132,9 +137,9 @@ export interface OciResources {
   devices?: OciDeviceRule[];
   memory?: OciMemory;
   cpu?: OciCpu;
-  pids?: { limit: number };
+  pids?: { limit: Int64 };
   blockIO?: OciBlockIO;
-  hugepageLimits?: { pageSize: string; limit: number }[];
+  hugepageLimits?: { pageSize: string; limit: Int64 }[];
   network?: { classID?: number; priorities?: { name: string; priority: number }[] };
 }
 
@@ -144,7 +149,7 @@ export interface OciSeccomp {
   syscalls?: {
     names: string[];
     action: string;
-    args?: { index: number; value: number; valueTwo?: number; op: string }[];
+    args?: { index: Int64; value: Int64; valueTwo?: Int64; op: string }[];
   }[];
 }
 

@@ -10,6 +10,7 @@ import type { ProcessWatcher } from '../process/shared-reaper';
 import { prepareStdio } from '../process/stdio';
 import { internal, unknown } from '../rpc/errors';
 import { RuntimeError, type OciRuntime } from '../runtime/oci-runtime';
+import { stringifyExact } from '../common/exact-json';
 import type { StorageManager } from '../storage/types';
 import type { PendingDeletions } from './deletions';
 import type { GuestPaths } from './paths';
@@ -97,5 +98,5 @@ async function cleanupFiles(files: LaunchFiles): Promise<void> {
 }
 
 export function writeJson(file: string, value: unknown): void {
-  writeFileSync(file, JSON.stringify(value), { mode: 0o600 });
+  writeFileSync(file, stringifyExact(value), { mode: 0o600 });
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { guestValidCpuset, parseCpuList } from '../../src/cgroups/cpuset';
-import { parseKeyValues, safeNumber } from '../../src/cgroups/cgroup-fs';
+import { counter, parseKeyValues } from '../../src/cgroups/cgroup-fs';
 import { parseBlkio } from '../../src/cgroups/stats-v1';
 import { parseIoStat } from '../../src/cgroups/stats-v2';
 import { pageSizeName, parseNetDev } from '../../src/cgroups/stats';
@@ -27,25 +27,29 @@ test('guest-valid cpuset (1.x table, guest 0-3)', () => {
 
 test('blkio v1 lines, io.stat v2 lines', () => {
   assert.deepEqual(parseBlkio('8:0 Read 100\n8:0 Write 50\n8:0 Total 150\nTotal 150\n8:16 7\n'), [
-    { major: 8, minor: 0, op: 'Read', value: 100 },
-    { major: 8, minor: 0, op: 'Write', value: 50 },
-    { major: 8, minor: 0, op: 'Total', value: 150 },
-    { major: 8, minor: 16, op: '', value: 7 },
+    { major: 8n, minor: 0n, op: 'Read', value: 100n },
+    { major: 8n, minor: 0n, op: 'Write', value: 50n },
+    { major: 8n, minor: 0n, op: 'Total', value: 150n },
+    { major: 8n, minor: 16n, op: '', value: 7n },
   ]);
   const { bytes, ios } = parseIoStat('8:0 rbytes=10 wbytes=20 rios=1 wios=2 dbytes=0 dios=0\n');
   assert.deepEqual(bytes, [
-    { major: 8, minor: 0, op: 'Read', value: 10 },
-    { major: 8, minor: 0, op: 'Write', value: 20 },
+    { major: 8n, minor: 0n, op: 'Read', value: 10n },
+    { major: 8n, minor: 0n, op: 'Write', value: 20n },
   ]);
   assert.deepEqual(
     ios.map((e) => e.value),
-    [1, 2],
+    [1n, 2n],
   );
 });
 
 test('key/value files, huge counters, page sizes', () => {
-  assert.deepEqual(parseKeyValues('cache 5\nrss 7\nbad x\n'), { cache: 5, rss: 7 });
-  assert.equal(safeNumber('9223372036854771712'), Number.MAX_SAFE_INTEGER);
+  assert.deepEqual(parseKeyValues('cache 5\nrss 7\nbad x\n'), { cache: 5n, rss: 7n });
+  // The kernel's "unlimited" and the top of uint64 arrive exactly, not as the nearest double.
+  assert.equal(counter('9223372036854771712'), 9223372036854771712n);
+  assert.equal(counter('18446744073709551615'), 18446744073709551615n);
+  assert.equal(counter('18446744073709551616'), 18446744073709551615n);
+  assert.equal(counter('-1'), 0n);
   assert.equal(pageSizeName(2048 * 1024), '2MB');
   assert.equal(pageSizeName(1024 * 1024 * 1024), '1GB');
   assert.equal(pageSizeName(64 * 1024), '64KB');
@@ -61,14 +65,14 @@ test('/proc/net/dev without loopback', () => {
   assert.deepEqual(parseNetDev(text), [
     {
       name: 'eth0',
-      rx_bytes: 2000,
-      rx_packets: 20,
-      rx_errors: 1,
-      rx_dropped: 2,
-      tx_bytes: 3000,
-      tx_packets: 30,
-      tx_errors: 3,
-      tx_dropped: 4,
+      rx_bytes: 2000n,
+      rx_packets: 20n,
+      rx_errors: 1n,
+      rx_dropped: 2n,
+      tx_bytes: 3000n,
+      tx_packets: 30n,
+      tx_errors: 3n,
+      tx_dropped: 4n,
     },
   ]);
 });

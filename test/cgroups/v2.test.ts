@@ -41,17 +41,17 @@ test('cgroup v2 stats map onto the 1.x fields', async () => {
     const s = await statsV2(fs, '/kata/sb/c1', ['2MB', '1GB']);
     assert.deepEqual(s.cpu_stats, {
       cpu_usage: {
-        total_usage: 1_500_000,
+        total_usage: 1_500_000n,
         percpu_usage: [],
-        usage_in_kernelmode: 500_000,
-        usage_in_usermode: 1_000_000,
+        usage_in_kernelmode: 500_000n,
+        usage_in_usermode: 1_000_000n,
       },
-      throttling_data: { periods: 4, throttled_periods: 1, throttled_time: 20_000 },
+      throttling_data: { periods: 4n, throttled_periods: 1n, throttled_time: 20_000n },
     });
-    assert.equal(s.memory_stats?.cache, 2048);
-    assert.deepEqual(s.memory_stats?.usage, { usage: 4096, max_usage: 0, failcnt: 3, limit: 0 });
-    assert.equal(s.memory_stats?.swap_usage?.limit, 1048576);
-    assert.deepEqual(s.pids_stats, { current: 2, limit: 100 });
+    assert.equal(s.memory_stats?.cache, 2048n);
+    assert.deepEqual(s.memory_stats?.usage, { usage: 4096n, max_usage: 0n, failcnt: 3n, limit: 0n });
+    assert.equal(s.memory_stats?.swap_usage?.limit, 1048576n);
+    assert.deepEqual(s.pids_stats, { current: 2n, limit: 100n });
     assert.equal(s.blkio_stats?.io_service_bytes_recursive.length, 2);
     assert.deepEqual(Object.keys(s.hugetlb_stats), ['2MB']);
   } finally {

@@ -155,16 +155,16 @@ for (const runtime of RUNTIMES) {
           Devices: [],
           HugepageLimits: [],
           Memory: {
-            Limit: 64 * 1024 * 1024,
-            Reservation: 0,
-            Swap: 0,
-            Kernel: 0,
-            KernelTCP: 0,
-            Swappiness: 0,
+            Limit: 64n * 1024n * 1024n,
+            Reservation: 0n,
+            Swap: 0n,
+            Kernel: 0n,
+            KernelTCP: 0n,
+            Swappiness: 0n,
             DisableOOMKiller: false,
           },
           CPU: undefined,
-          Pids: { Limit: 77 },
+          Pids: { Limit: 77n },
           BlockIO: undefined,
           Network: undefined,
         },
@@ -175,11 +175,18 @@ for (const runtime of RUNTIMES) {
 
       const stats = (await h.c.agent.statsContainer({ container_id: 'res' })).cgroup_stats;
       assert.ok(stats?.memory_stats?.usage && stats.pids_stats && stats.cpu_stats?.cpu_usage);
-      assert.ok(stats.memory_stats.usage.usage > 0, 'memory usage > 0');
-      assert.equal(stats.memory_stats.usage.limit, 64 * 1024 * 1024);
-      assert.ok(stats.pids_stats.current >= 1);
-      assert.equal(stats.pids_stats.limit, 77);
-      assert.ok(stats.cpu_stats.cpu_usage.total_usage > 0);
+      assert.ok(stats.memory_stats.usage.usage > 0n, 'memory usage > 0');
+      assert.equal(stats.memory_stats.usage.limit, 64n * 1024n * 1024n);
+      assert.ok(stats.pids_stats.current >= 1n);
+      assert.equal(stats.pids_stats.limit, 77n);
+      assert.ok(stats.cpu_stats.cpu_usage.total_usage > 0n);
+      // No kernel-memory limit: the kernel's "unlimited" (9223372036854771712), exactly, not the nearest double.
+      const kmemLimitFile = `${memory}/memory.kmem.limit_in_bytes`;
+      if (existsSync(kmemLimitFile)) {
+        const kernelValue = BigInt(readFileSync(kmemLimitFile, 'utf8').trim());
+        assert.ok(kernelValue > 2n ** 53n, 'kernel memory is unlimited here');
+        assert.equal(stats.memory_stats.kernel_usage?.limit, kernelValue);
+      }
 
       const json = await h.c.agent.listProcesses({ container_id: 'res', format: 'json', args: [] });
       const pids = JSON.parse(json.process_list.toString()) as number[];

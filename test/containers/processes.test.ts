@@ -137,6 +137,26 @@ describe('processes (crun)', { timeout: SUITE_TIMEOUT_MS }, () => {
     await h.c.agent.removeContainer({ container_id: 'pipes', timeout: 0 });
   });
 
+  test('OOMScoreAdj reaches the container (negative where the agent may lower it); out of range is refused', async () => {
+    // Lowering a score needs CAP_SYS_RESOURCE, which a guest's agent has and
+    // this machine's root may lack: then a raised score proves the same path.
+    const value = hasCapability(CAP_SYS_RESOURCE) ? -998n : 500n;
+    await createContainer(h, 'oom-adj', ['cat', '/proc/self/oom_score_adj'], { oomScoreAdj: value });
+    await h.c.agent.startContainer({ container_id: 'oom-adj' });
+    const [out, { status: code }] = await Promise.all([
+      readAll(h, 'oom-adj', 'oom-adj', 'stdout'),
+      h.c.agent.waitProcess({ container_id: 'oom-adj', exec_id: 'oom-adj' }),
+    ]);
+    assert.equal(code, 0);
+    assert.equal(out.trim(), String(value));
+    await h.c.agent.removeContainer({ container_id: 'oom-adj', timeout: 0 });
+    await expectCode(
+      createContainer(h, 'oom-bad', ['true'], { oomScoreAdj: -1001n }),
+      status.INVALID_ARGUMENT,
+      /OOMScoreAdj -1001/,
+    );
+  });
+
   test('signal to every process of a container (empty exec id)', async () => {
     await createContainer(h, 'all', ['cat']);
     await h.c.agent.startContainer({ container_id: 'all' });
@@ -151,7 +171,7 @@ describe('processes (crun)', { timeout: SUITE_TIMEOUT_MS }, () => {
   });
 
   test('a container that runs out of memory is reported by GetOOMEvent', async () => {
-    const limit = 32 * 1024 * 1024;
+    const limit = 32n * 1024n * 1024n;
     await createContainer(h, 'hog', ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=256M', 'count=1'], {
       linux: {
         Resources: {
@@ -160,10 +180,10 @@ describe('processes (crun)', { timeout: SUITE_TIMEOUT_MS }, () => {
           Memory: {
             Limit: limit,
             Swap: limit,
-            Reservation: 0,
-            Kernel: 0,
-            KernelTCP: 0,
-            Swappiness: 0,
+            Reservation: 0n,
+            Kernel: 0n,
+            KernelTCP: 0n,
+            Swappiness: 0n,
             DisableOOMKiller: false,
           },
           CPU: undefined,
@@ -180,3 +200,10 @@ describe('processes (crun)', { timeout: SUITE_TIMEOUT_MS }, () => {
     await h.c.agent.removeContainer({ container_id: 'hog', timeout: 0 });
   });
 });
+
+const CAP_SYS_RESOURCE = 24;
+
+function hasCapability(bit: number): boolean {
+  const line = readFileSync('/proc/self/status', 'utf8').match(/^CapEff:\s*([0-9a-f]+)$/m);
+  return line !== null && ((BigInt('0x' + line[1]) >> BigInt(bit)) & 1n) === 1n;
+}

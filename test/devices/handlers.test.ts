@@ -55,7 +55,7 @@ const device = (fields: Partial<Device>): Device => ({
   ...fields,
 });
 
-function specWith(path: string, type: string, major: number, minor: number): SpecDevices {
+function specWith(path: string, type: string, major: bigint, minor: bigint): SpecDevices {
   return {
     linux: {
       devices: [{ path, type, major, minor }],
@@ -66,10 +66,11 @@ function specWith(path: string, type: string, major: number, minor: number): Spe
 
 function expectNumbers(spec: SpecDevices, node: string): void {
   const { major, minor } = numbers(node);
-  assert.deepEqual([spec.linux?.devices?.[0].major, spec.linux?.devices?.[0].minor], [major, minor]);
+  const expected = [BigInt(major), BigInt(minor)];
+  assert.deepEqual([spec.linux?.devices?.[0].major, spec.linux?.devices?.[0].minor], expected);
   assert.deepEqual(
     [spec.linux?.resources?.devices?.[0].major, spec.linux?.resources?.devices?.[0].minor],
-    [major, minor],
+    expected,
   );
 }
 
@@ -77,7 +78,7 @@ test('blk: waits for the disk at a PCI path hot-plugged after the request', asyn
   const { fake, devices } = await setup(t);
   fake.pciDevice('/devices/pci0000:00/0000:00:02.0', '0000:01');
   const diskPath = '/devices/pci0000:00/0000:00:02.0/0000:01:03.0/virtio3/block/vdb';
-  const spec = specWith('/dev/xvdb', 'b', 8, 16);
+  const spec = specWith('/dev/xvdb', 'b', 8n, 16n);
   const applying = devices.manager.applyDevices(
     [device({ id: '02/03', type: 'blk', container_path: '/dev/xvdb' })],
     spec,
@@ -117,7 +118,7 @@ test('blk: a partition behind the same PCI device is not taken for the disk', as
   await assert.rejects(
     devices.manager.applyDevices(
       [device({ id: '02/03', type: 'blk', container_path: '/dev/xvdb' })],
-      specWith('/dev/xvdb', 'b', 8, 0),
+      specWith('/dev/xvdb', 'b', 8n, 0n),
     ),
     (err: AgentError) => err.code === status.DEADLINE_EXCEEDED && /PCI path 02\/03/.test(err.message),
   );
@@ -135,7 +136,7 @@ test("blk: a disk behind a bridge is not the bridge's disk", async (t) => {
   await assert.rejects(
     devices.manager.applyDevices(
       [device({ id: '02', type: 'blk', container_path: '/dev/xvdb' })],
-      specWith('/dev/xvdb', 'b', 8, 0),
+      specWith('/dev/xvdb', 'b', 8n, 0n),
     ),
     (err: AgentError) => err.code === status.DEADLINE_EXCEEDED,
   );
@@ -155,7 +156,7 @@ test('scsi: scans the hosts and finds /dev/sdX by address', async (t) => {
     ...numbers(OTHER_BLOCK_NODE),
     node: OTHER_BLOCK_NODE,
   });
-  const spec = specWith('/dev/sda', 'b', 8, 0);
+  const spec = specWith('/dev/sda', 'b', 8n, 0n);
   await devices.manager.applyDevices([device({ id: '1:2', type: 'scsi', container_path: '/dev/sda' })], spec);
   expectNumbers(spec, BLOCK_NODE);
   assert.equal(readFileSync(fake.paths.sys('class/scsi_host/host0/scan'), 'utf8'), '0 1 2');
@@ -172,7 +173,7 @@ test('nvdimm: finds pmem under its ACPI devpath', async (t) => {
     ...numbers(BLOCK_NODE),
     node: BLOCK_NODE,
   });
-  const spec = specWith('/dev/pmem9', 'b', 259, 0);
+  const spec = specWith('/dev/pmem9', 'b', 259n, 0n);
   await devices.manager.applyDevices(
     [device({ type: 'nvdimm', vm_path: '/dev/pmem0', container_path: '/dev/pmem9' })],
     spec,
@@ -193,7 +194,7 @@ test('vfio: waits for the IOMMU group node of the PCI device', async (t) => {
   fake.pciDevice('/devices/pci0000:00/0000:00:02.0/0000:01:01.0');
   fake.dir('sys/kernel/iommu_groups/5');
   fake.link('sys/devices/pci0000:00/0000:00:02.0/0000:01:01.0/iommu_group', 'sys/kernel/iommu_groups/5');
-  const spec = specWith('/dev/vfio/17', 'c', 240, 17);
+  const spec = specWith('/dev/vfio/17', 'c', 240n, 17n);
   const applying = devices.manager.applyDevices(
     [device({ id: '02/01', type: 'vfio', container_path: '/dev/vfio/17' })],
     spec,
@@ -222,7 +223,7 @@ test('ccw: finds the virtio disk of a CCW bus id; bad ids are refused', async (t
     ...numbers(BLOCK_NODE),
     node: BLOCK_NODE,
   });
-  const spec = specWith('/dev/vdz', 'b', 94, 0);
+  const spec = specWith('/dev/vdz', 'b', 94n, 0n);
   await devices.manager.applyDevices(
     [device({ id: '0.0.0005', type: 'blk-ccw', container_path: '/dev/vdz' })],
     spec,
@@ -238,7 +239,7 @@ test('ccw: finds the virtio disk of a CCW bus id; bad ids are refused', async (t
 
 test('mmioblk: the predicted node name is waited for', async (t) => {
   const { fake, devices } = await setup(t);
-  const spec = specWith('/dev/vdq', 'b', 254, 1);
+  const spec = specWith('/dev/vdq', 'b', 254n, 1n);
   const applying = devices.manager.applyDevices(
     [device({ type: 'mmioblk', vm_path: '/dev/vdc', container_path: '/dev/vdq' })],
     spec,
@@ -262,7 +263,7 @@ test('mmioblk: the predicted node name is waited for', async (t) => {
 
 test('every entry is validated before anything waits', async (t) => {
   const { devices } = await setup(t);
-  const spec = specWith('/dev/x', 'b', 1, 1);
+  const spec = specWith('/dev/x', 'b', 1n, 1n);
   const cases: [Partial<Device>, RegExp][] = [
     [{ id: '02', container_path: '/dev/x' }, /invalid type for device/],
     [{ type: 'blk', container_path: '/dev/x' }, /invalid ID and VM path for device/],

@@ -9,11 +9,11 @@ import type { SpecDevices } from '../../src/devices/types';
 test('updates the device and its cgroup rules, with or without resources', () => {
   const spec: SpecDevices = {
     linux: {
-      devices: [{ path: '/dev/xvda', type: 'b', major: 8, minor: 0, fileMode: 0o660 }],
+      devices: [{ path: '/dev/xvda', type: 'b', major: 8n, minor: 0n, fileMode: 0o660 }],
       resources: {
         devices: [
           { allow: false, access: 'rwm' },
-          { allow: true, type: 'b', major: 8, minor: 0, access: 'rw' },
+          { allow: true, type: 'b', major: 8n, minor: 0n, access: 'rw' },
         ],
       },
     },
@@ -22,22 +22,22 @@ test('updates the device and its cgroup rules, with or without resources', () =>
   assert.deepEqual(spec.linux?.devices?.[0], {
     path: '/dev/xvda',
     type: 'b',
-    major: 252,
-    minor: 16,
+    major: 252n,
+    minor: 16n,
     fileMode: 0o660,
   });
   assert.deepEqual(spec.linux?.resources?.devices, [
     { allow: false, access: 'rwm' },
-    { allow: true, type: 'b', major: 252, minor: 16, access: 'rw' },
+    { allow: true, type: 'b', major: 252n, minor: 16n, access: 'rw' },
   ]);
 
-  const bare: SpecDevices = { linux: { devices: [{ path: '/dev/xvda', type: 'b', major: 8, minor: 0 }] } };
+  const bare: SpecDevices = { linux: { devices: [{ path: '/dev/xvda', type: 'b', major: 8n, minor: 0n }] } };
   new DeviceSpecEditor(bare).update('/dev/xvda', { major: 1, minor: 2 });
-  assert.equal(bare.linux?.devices?.[0].major, 1);
+  assert.equal(bare.linux?.devices?.[0].major, 1n);
 });
 
 test('errors: empty container path, no devices, no matching path', () => {
-  const spec: SpecDevices = { linux: { devices: [{ path: '/dev/a', type: 'b', major: 1, minor: 1 }] } };
+  const spec: SpecDevices = { linux: { devices: [{ path: '/dev/a', type: 'b', major: 1n, minor: 1n }] } };
   assert.throws(
     () => new DeviceSpecEditor(spec).update('', { major: 1, minor: 1 }),
     /ContainerPath cannot be empty/,
@@ -58,13 +58,13 @@ test('guest and host numbers that overlap are each updated once', () => {
   const spec: SpecDevices = {
     linux: {
       devices: [
-        { path: '/dev/a', type: 'b', major: 8, minor: 0 },
-        { path: '/dev/b', type: 'b', major: 8, minor: 16 },
+        { path: '/dev/a', type: 'b', major: 8n, minor: 0n },
+        { path: '/dev/b', type: 'b', major: 8n, minor: 16n },
       ],
       resources: {
         devices: [
-          { allow: true, type: 'b', major: 8, minor: 0, access: 'rw' },
-          { allow: true, type: 'b', major: 8, minor: 16, access: 'r' },
+          { allow: true, type: 'b', major: 8n, minor: 0n, access: 'rw' },
+          { allow: true, type: 'b', major: 8n, minor: 16n, access: 'r' },
         ],
       },
     },
@@ -75,15 +75,15 @@ test('guest and host numbers that overlap are each updated once', () => {
   assert.deepEqual(
     spec.linux?.devices?.map((d) => [d.path, d.major, d.minor]),
     [
-      ['/dev/a', 8, 16],
-      ['/dev/b', 8, 0],
+      ['/dev/a', 8n, 16n],
+      ['/dev/b', 8n, 0n],
     ],
   );
   assert.deepEqual(
     spec.linux?.resources?.devices?.map((r) => [r.access, r.major, r.minor]),
     [
-      ['rw', 8, 16],
-      ['r', 8, 0],
+      ['rw', 8n, 16n],
+      ['r', 8n, 0n],
     ],
   );
 });
@@ -91,11 +91,11 @@ test('guest and host numbers that overlap are each updated once', () => {
 test('a block rule with the numbers of a char device is left alone', () => {
   const spec: SpecDevices = {
     linux: {
-      devices: [{ path: '/dev/tty9', type: 'c', major: 4, minor: 9 }],
+      devices: [{ path: '/dev/tty9', type: 'c', major: 4n, minor: 9n }],
       resources: {
         devices: [
-          { allow: true, type: 'c', major: 4, minor: 9, access: 'rw' },
-          { allow: true, type: 'b', major: 4, minor: 9, access: 'rw' },
+          { allow: true, type: 'c', major: 4n, minor: 9n, access: 'rw' },
+          { allow: true, type: 'b', major: 4n, minor: 9n, access: 'rw' },
         ],
       },
     },
@@ -104,16 +104,22 @@ test('a block rule with the numbers of a char device is left alone', () => {
   assert.deepEqual(
     spec.linux?.resources?.devices?.map((r) => [r.type, r.major, r.minor]),
     [
-      ['c', 136, 2],
-      ['b', 4, 9],
+      ['c', 136n, 2n],
+      ['b', 4n, 9n],
     ],
   );
 });
 
 test('the guest root deny rule names the device behind /', async () => {
   const rule = await guestRootDenyRule('/');
-  const dev = statSync('/', { bigint: true }).dev;
-  assert.deepEqual(rule, { allow: false, type: 'b', ...splitDevT(dev), access: 'rw' });
+  const { major, minor } = splitDevT(statSync('/', { bigint: true }).dev);
+  assert.deepEqual(rule, {
+    allow: false,
+    type: 'b',
+    major: BigInt(major),
+    minor: BigInt(minor),
+    access: 'rw',
+  });
   // The split agrees with what the kernel reports for the root mount.
   const rootLine = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')

@@ -55,12 +55,12 @@ function outsideRun(root: string): string[] {
 
 const chunk = (fields: Partial<CopyFileRequest>): CopyFileRequest => ({
   path: '/run/file',
-  file_size: 5,
+  file_size: 5n,
   file_mode: 0o644,
   dir_mode: 0o755,
   uid: -1,
   gid: -1,
-  offset: 0,
+  offset: 0n,
   data: Buffer.from('hello'),
   ...fields,
 });
@@ -71,7 +71,7 @@ test('chunks land in place with mode, owner and exact parent modes', async (t) =
   await copier.copy(
     chunk({
       path: target,
-      file_size: 10,
+      file_size: 10n,
       data: Buffer.from('hello'),
       dir_mode: 0o750,
       file_mode: 0o100640,
@@ -83,8 +83,8 @@ test('chunks land in place with mode, owner and exact parent modes', async (t) =
   await copier.copy(
     chunk({
       path: target,
-      file_size: 10,
-      offset: 5,
+      file_size: 10n,
+      offset: 5n,
       data: Buffer.from('world'),
       dir_mode: 0o750,
       file_mode: 0o100640,
@@ -109,14 +109,14 @@ test('chunks land in place with mode, owner and exact parent modes', async (t) =
 
 test('an empty file, a replaced file, and a restarted transfer', async (t) => {
   const { root, copier } = guestTree(t);
-  await copier.copy(chunk({ path: '/run/empty', file_size: 0, data: Buffer.alloc(0) }));
+  await copier.copy(chunk({ path: '/run/empty', file_size: 0n, data: Buffer.alloc(0) }));
   assert.equal(readFileSync(path.join(root, 'run/empty'), 'utf8'), '');
   writeFileSync(path.join(root, 'run/dir/existing'), 'old content, longer');
   await copier.copy(chunk({ path: '/run/dir/existing' }));
   assert.equal(readFileSync(path.join(root, 'run/dir/existing'), 'utf8'), 'hello');
   // An aborted transfer left a partial temporary file; a new first chunk starts over.
-  await copier.copy(chunk({ path: '/run/restart', file_size: 8, data: Buffer.from('abc') }));
-  await copier.copy(chunk({ path: '/run/restart', file_size: 4, data: Buffer.from('wxyz') }));
+  await copier.copy(chunk({ path: '/run/restart', file_size: 8n, data: Buffer.from('abc') }));
+  await copier.copy(chunk({ path: '/run/restart', file_size: 4n, data: Buffer.from('wxyz') }));
   assert.equal(readFileSync(path.join(root, 'run/restart'), 'utf8'), 'wxyz');
 });
 
@@ -158,34 +158,34 @@ test('attack table: every case refused, nothing written outside run', async (t) 
     ['NUL byte', { path: '/run/x\0/../etc' }, status.INVALID_ARGUMENT, /NUL/],
     [
       'huge size',
-      { path: '/run/big', file_size: MAX + 1, data: Buffer.alloc(0) },
+      { path: '/run/big', file_size: BigInt(MAX) + 1n, data: Buffer.alloc(0) },
       status.INVALID_ARGUMENT,
       /exceeds the limit/,
     ],
-    ['negative size', { file_size: -1 }, status.INVALID_ARGUMENT, /invalid file_size/],
-    ['chunk past the size', { file_size: 3 }, status.INVALID_ARGUMENT, /goes past file_size/],
-    ['negative offset', { offset: -5 }, status.INVALID_ARGUMENT, /invalid offset/],
+    ['negative size', { file_size: -1n }, status.INVALID_ARGUMENT, /invalid file_size/],
+    ['chunk past the size', { file_size: 3n }, status.INVALID_ARGUMENT, /goes past file_size/],
+    ['negative offset', { offset: -5n }, status.INVALID_ARGUMENT, /invalid offset/],
     [
       'first chunk not at 0',
-      { path: '/run/fresh', file_size: 10, offset: 5 },
+      { path: '/run/fresh', file_size: 10n, offset: 5n },
       status.INVALID_ARGUMENT,
       /no transfer in progress/,
     ],
     [
       'symlinked temporary',
-      { path: '/run/planted-link', file_size: 20, offset: 8 },
+      { path: '/run/planted-link', file_size: 20n, offset: 8n },
       status.FAILED_PRECONDITION,
       /was replaced/,
     ],
     [
       'hard-linked temporary',
-      { path: '/run/planted-hardlink', file_size: 20, offset: 8 },
+      { path: '/run/planted-hardlink', file_size: 20n, offset: 8n },
       status.FAILED_PRECONDITION,
       /was replaced/,
     ],
     [
       'FIFO temporary',
-      { path: '/run/planted-fifo', file_size: 20, offset: 0 + 1 },
+      { path: '/run/planted-fifo', file_size: 20n, offset: 1n },
       status.FAILED_PRECONDITION,
       /was replaced/,
     ],
@@ -206,16 +206,16 @@ test('attack table: every case refused, nothing written outside run', async (t) 
 test('skipping or overlapping chunks are refused and the transfer continues', async (t) => {
   const { root, copier } = guestTree(t);
   const p = '/run/dir/seq';
-  await copier.copy(chunk({ path: p, file_size: 10, data: Buffer.from('hello') }));
+  await copier.copy(chunk({ path: p, file_size: 10n, data: Buffer.from('hello') }));
   await assert.rejects(
-    copier.copy(chunk({ path: p, file_size: 10, offset: 7, data: Buffer.from('ld') })),
+    copier.copy(chunk({ path: p, file_size: 10n, offset: 7n, data: Buffer.from('ld') })),
     /does not continue the 5 bytes/,
   );
   await assert.rejects(
-    copier.copy(chunk({ path: p, file_size: 10, offset: 3, data: Buffer.from('loworld') })),
+    copier.copy(chunk({ path: p, file_size: 10n, offset: 3n, data: Buffer.from('loworld') })),
     /does not continue/,
   );
-  await copier.copy(chunk({ path: p, file_size: 10, offset: 5, data: Buffer.from('world') }));
+  await copier.copy(chunk({ path: p, file_size: 10n, offset: 5n, data: Buffer.from('world') }));
   assert.equal(readFileSync(path.join(root, p), 'utf8'), 'helloworld');
 });
 
@@ -241,7 +241,9 @@ test('concurrent chunks of one file are applied in order', async (t) => {
   const parts = ['aa', 'bb', 'cc', 'dd'];
   await Promise.all(
     parts.map((data, i) =>
-      copier.copy(chunk({ path: '/run/ordered', file_size: 8, offset: i * 2, data: Buffer.from(data) })),
+      copier.copy(
+        chunk({ path: '/run/ordered', file_size: 8n, offset: BigInt(i * 2), data: Buffer.from(data) }),
+      ),
     ),
   );
   assert.equal(readFileSync(path.join(root, 'run/ordered'), 'utf8'), 'aabbccdd');

@@ -56,7 +56,7 @@ test('GetGuestDetails answers only what was asked, and always the agent details'
   assert.deepEqual(
     await guestDetails(fake.paths, { mem_block_size: true, mem_hotplug_probe: true }, capabilities),
     {
-      mem_block_size_bytes: 134217728,
+      mem_block_size_bytes: 134217728n,
       support_mem_hotplug_probe: true,
       agent_details: {
         version: AGENT_VERSION,
@@ -72,6 +72,6 @@ test('GetGuestDetails answers only what was asked, and always the agent details'
     { mem_block_size: false, mem_hotplug_probe: false },
     capabilities,
   );
-  assert.equal(none.mem_block_size_bytes, 0);
+  assert.equal(none.mem_block_size_bytes, 0n);
   assert.equal(none.support_mem_hotplug_probe, false);
 });

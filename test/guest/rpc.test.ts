@@ -42,26 +42,26 @@ test('guest RPCs through the agent', async (t) => {
   fake.file('sys/devices/system/memory/probe', '');
 
   const details = await client.getGuestDetails({ mem_block_size: true, mem_hotplug_probe: true });
-  assert.equal(details.mem_block_size_bytes, 134217728);
+  assert.equal(details.mem_block_size_bytes, 134217728n);
   assert.equal(details.support_mem_hotplug_probe, true);
   assert.ok(details.agent_details?.device_handlers.includes('vfio'));
   assert.ok(details.agent_details?.storage_handlers.includes('virtio-fs'));
   assert.equal(details.agent_details?.init_daemon, false);
 
-  const base = { file_size: 10, file_mode: 0o644, dir_mode: 0o755, uid: -1, gid: -1 };
-  await client.copyFile({ ...base, path: '/run/a/b', offset: 0, data: Buffer.from('01234') });
-  await client.copyFile({ ...base, path: '/run/a/b', offset: 5, data: Buffer.from('56789') });
+  const base = { file_size: 10n, file_mode: 0o644, dir_mode: 0o755, uid: -1, gid: -1 };
+  await client.copyFile({ ...base, path: '/run/a/b', offset: 0n, data: Buffer.from('01234') });
+  await client.copyFile({ ...base, path: '/run/a/b', offset: 5n, data: Buffer.from('56789') });
   assert.equal(readFileSync(path.join(guestRoot, 'run/a/b'), 'utf8'), '0123456789');
   await assert.rejects(
-    client.copyFile({ ...base, path: '/run2/x', offset: 0, data: Buffer.from('x') }),
+    client.copyFile({ ...base, path: '/run2/x', offset: 0n, data: Buffer.from('x') }),
     rpcError(Status.INVALID_ARGUMENT, /not below \/run/),
   );
   await assert.rejects(
-    client.copyFile({ ...base, path: '/run/big', file_size: 65, offset: 0, data: Buffer.alloc(0) }),
+    client.copyFile({ ...base, path: '/run/big', file_size: 65n, offset: 0n, data: Buffer.alloc(0) }),
     rpcError(Status.INVALID_ARGUMENT, /exceeds the limit of 64 bytes/),
   );
 
-  await client.memHotplugByProbe({ memHotplugProbeAddr: [0x240000000] });
+  await client.memHotplugByProbe({ memHotplugProbeAddr: [0x240000000n] });
   assert.equal(readFileSync(fake.paths.memoryProbe, 'utf8'), '0x240000000');
 
   fake.file('sys/devices/system/cpu/cpu1/online', '0\n');
@@ -105,10 +105,10 @@ test('SetGuestDateTime and ReseedRandomDev reach the injected clock and entropy 
     await server.shutdown();
     fake.remove();
   });
-  await client.agent.setGuestDateTime({ Sec: 1767225600, Usec: 42 });
+  await client.agent.setGuestDateTime({ Sec: 1767225600n, Usec: 42n });
   assert.deepEqual(clockCalls, [[1767225600, 42]]);
   await assert.rejects(
-    client.agent.setGuestDateTime({ Sec: 1, Usec: 2_000_000 }),
+    client.agent.setGuestDateTime({ Sec: 1n, Usec: 2_000_000n }),
     rpcError(Status.INVALID_ARGUMENT, /Usec 2000000/),
   );
   await client.agent.reseedRandomDev({ data: Buffer.from('0123456789abcdef') });

@@ -120,6 +120,7 @@ export interface SpecOptions {
   hostname?: string;
   memoryLimit?: number;
   user?: { uid?: number; gid?: number; username?: string };
+  oomScoreAdj?: bigint;
   linux?: Partial<Spec['Linux']>;
   hooks?: Spec['Hooks'];
   /** Added after the standard ones. */
@@ -140,6 +141,7 @@ export function busyboxProcess(args: string[], o: SpecOptions = {}): Process {
     },
     Rlimits: [{ Type: 'RLIMIT_NOFILE', Hard: 1024, Soft: 1024 }],
     NoNewPrivileges: true,
+    OOMScoreAdj: o.oomScoreAdj ?? 0n,
   });
 }
 

@@ -47,7 +47,7 @@ function request(overrides: Partial<Interface>): { interface: Interface } {
       device: 'eth0',
       name: 'eth0',
       IPAddresses: [],
-      mtu: 1500,
+      mtu: 1500n,
       hwAddr: MAC,
       pciPath: '',
       type: '',
@@ -64,7 +64,7 @@ test('UpdateInterface renames, sets MTU, replaces addresses (v4 and v6), sets NO
       request({
         hwAddr: MAC.toUpperCase(),
         name: 'eth0',
-        mtu: 1400,
+        mtu: 1400n,
         IPAddresses: [
           { family: IPFamily.v4, address: '192.168.5.2', mask: '24' },
           { family: IPFamily.v6, address: 'fd00:5::2', mask: '64' },
@@ -167,7 +167,7 @@ test('kernel refusals carry the errno text, and the link is still brought up', a
     const update = (o: Partial<Interface>): Promise<unknown> =>
       agent.client.agent.updateInterface(request(o));
     await rejectsWith(
-      update({ mtu: 1_000_000 }),
+      update({ mtu: 1_000_000n }),
       status.INVALID_ARGUMENT,
       /MTU .*Invalid argument \(EINVAL\)/,
     );
@@ -197,6 +197,7 @@ test('ListInterfaces reports every link, lo included, with addresses in kernel o
       (await interfacesFromIp(ns)).map(withoutLinkLocal),
     );
     assert.equal(Interfaces[0].name, 'lo');
+    assert.equal(Interfaces[0].hwAddr, '', 'lo has no hardware address, as 1.x answered');
     assert.deepEqual(
       Interfaces.map((i) => i.type),
       ['', 'veth', 'veth', 'bridge'],

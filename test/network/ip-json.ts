@@ -27,8 +27,9 @@ export async function interfacesFromIp(ns: ScratchNetns): Promise<Partial<Interf
   const links = await ns.ipJson<IpAddrJson[]>('addr', 'show');
   return links.map((l) => ({
     name: l.ifname,
-    mtu: l.mtu,
-    hwAddr: l.address ?? '',
+    mtu: BigInt(l.mtu),
+    // Links without a hardware address (lo) are reported as "".
+    hwAddr: !l.address || /^(00:)*00$/.test(l.address) ? '' : l.address,
     IPAddresses: l.addr_info.map((a) => ({
       family: a.family === 'inet' ? 0 : 1,
       address: a.local,

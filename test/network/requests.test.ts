@@ -18,7 +18,7 @@ const iface = (o: Partial<Interface>): Interface => ({
   device: '',
   name: '',
   IPAddresses: [],
-  mtu: 0,
+  mtu: 0n,
   hwAddr: '02:00:00:00:00:01',
   pciPath: '',
   type: '',
@@ -68,8 +68,8 @@ test('an interface request: empty name and zero MTU keep the current ones; dupli
 });
 
 test('interface requests that are refused', () => {
-  invalid(() => parseInterfaceRequest(iface({ mtu: -1 })), /mtu -1/);
-  invalid(() => parseInterfaceRequest(iface({ mtu: 2 ** 32 })), /mtu/);
+  invalid(() => parseInterfaceRequest(iface({ mtu: -1n })), /mtu -1/);
+  invalid(() => parseInterfaceRequest(iface({ mtu: 2n ** 32n })), /mtu/);
   invalid(() => parseInterfaceRequest(iface({ hwAddr: '02:00:00:00:00' })), /not a MAC/);
   invalid(() => parseInterfaceRequest(iface({ name: 'eth 0' })), /link name/);
   invalid(

@@ -41,12 +41,12 @@ async function copy(guestPath: string, data: Buffer): Promise<void> {
   for (let offset = 0; offset === 0 || offset < data.length; offset += chunk) {
     await client.agent.copyFile({
       path: guestPath,
-      file_size: data.length,
+      file_size: BigInt(data.length),
       file_mode: 0o644,
       dir_mode: 0o755,
       uid: -1,
       gid: -1,
-      offset,
+      offset: BigInt(offset),
       data: data.subarray(offset, offset + chunk),
     });
   }

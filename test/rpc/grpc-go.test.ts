@@ -121,12 +121,12 @@ for (const { name, yamux } of TRANSPORTS) {
     const target = `/run/grpc-go-${name}/big.bin`;
     const request = CopyFileRequest.encode({
       path: target,
-      file_size: data.length,
+      file_size: BigInt(data.length),
       file_mode: 0o644,
       dir_mode: 0o755,
       uid: -1,
       gid: -1,
-      offset: 0,
+      offset: 0n,
       data,
     }).finish();
     assert.ok(request.length > 2 * MiB);

@@ -94,7 +94,7 @@ test('a NUL byte in any string field is INVALID_ARGUMENT naming the field; bytes
             Rlimits: [],
             NoNewPrivileges: false,
             ApparmorProfile: '',
-            OOMScoreAdj: 0,
+            OOMScoreAdj: 0n,
             SelinuxLabel: '',
             ConsoleSize: undefined,
           },

@@ -22,21 +22,21 @@ test('every Spec field is converted to runtime-spec JSON', () => {
         Ambient: [],
       },
       Rlimits: [
-        { Type: 'RLIMIT_NOFILE', Hard: 100, Soft: 50 },
-        { Type: 'RLIMIT_BOGUS', Hard: 1, Soft: 1 },
+        { Type: 'RLIMIT_NOFILE', Hard: 100n, Soft: 50n },
+        { Type: 'RLIMIT_BOGUS', Hard: 1n, Soft: 1n },
       ],
       NoNewPrivileges: true,
       ApparmorProfile: 'prof',
-      OOMScoreAdj: 5,
+      OOMScoreAdj: 5n,
       SelinuxLabel: 'lbl',
     },
     Root: { Path: 'rootfs', Readonly: true },
     Hostname: 'h',
     Mounts: [{ destination: '/d', source: '/s', type: 'bind', options: ['ro'] }],
     Hooks: {
-      Prestart: [{ Path: '/p', Args: ['p', 'x'], Env: ['E=1'], Timeout: 3 }],
+      Prestart: [{ Path: '/p', Args: ['p', 'x'], Env: ['E=1'], Timeout: 3n }],
       Poststart: [],
-      Poststop: [{ Path: '/q', Args: [], Env: [], Timeout: 0 }],
+      Poststop: [{ Path: '/q', Args: [], Env: [], Timeout: 0n }],
     },
     Annotations: { a: 'b' },
     Linux: {
@@ -48,7 +48,7 @@ test('every Spec field is converted to runtime-spec JSON', () => {
         { Type: 'mount', Path: '' },
         { Type: 'network', Path: '/proc/1/ns/net' },
       ],
-      Devices: [{ Path: '/dev/x', Type: 'c', Major: 1, Minor: 2, FileMode: 0o666, UID: 0, GID: 0 }],
+      Devices: [{ Path: '/dev/x', Type: 'c', Major: 1n, Minor: 2n, FileMode: 0o666, UID: 0, GID: 0 }],
       Seccomp: {
         DefaultAction: 'SCMP_ACT_ALLOW',
         Architectures: ['SCMP_ARCH_X86_64'],
@@ -56,7 +56,7 @@ test('every Spec field is converted to runtime-spec JSON', () => {
           {
             Names: ['kill'],
             Action: 'SCMP_ACT_ERRNO',
-            Args: [{ Index: 1, Value: 9, ValueTwo: 0, Op: 'SCMP_CMP_EQ' }],
+            Args: [{ Index: 1n, Value: 9n, ValueTwo: 0n, Op: 'SCMP_CMP_EQ' }],
           },
         ],
       },
@@ -85,17 +85,17 @@ test('every Spec field is converted to runtime-spec JSON', () => {
         permitted: [],
         ambient: [],
       },
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 100, soft: 50 }],
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 100n, soft: 50n }],
       noNewPrivileges: true,
       apparmorProfile: 'prof',
-      oomScoreAdj: 5,
+      oomScoreAdj: 5n,
       selinuxLabel: 'lbl',
     },
     root: { path: 'rootfs', readonly: true },
     hostname: 'h',
     mounts: [{ destination: '/d', type: 'bind', source: '/s', options: ['ro'] }],
     hooks: {
-      prestart: [{ path: '/p', args: ['p', 'x'], env: ['E=1'], timeout: 3 }],
+      prestart: [{ path: '/p', args: ['p', 'x'], env: ['E=1'], timeout: 3n }],
       poststop: [{ path: '/q' }],
     },
     annotations: { a: 'b' },
@@ -105,12 +105,12 @@ test('every Spec field is converted to runtime-spec JSON', () => {
       sysctl: { 'kernel.shmmax': '1' },
       cgroupsPath: '/kata/x',
       namespaces: [{ type: 'mount' }, { type: 'network', path: '/proc/1/ns/net' }],
-      devices: [{ path: '/dev/x', type: 'c', major: 1, minor: 2, fileMode: 0o666, uid: 0, gid: 0 }],
+      devices: [{ path: '/dev/x', type: 'c', major: 1n, minor: 2n, fileMode: 0o666, uid: 0, gid: 0 }],
       seccomp: {
         defaultAction: 'SCMP_ACT_ALLOW',
         architectures: ['SCMP_ARCH_X86_64'],
         syscalls: [
-          { names: ['kill'], action: 'SCMP_ACT_ERRNO', args: [{ index: 1, value: 9, op: 'SCMP_CMP_EQ' }] },
+          { names: ['kill'], action: 'SCMP_ACT_ERRNO', args: [{ index: 1n, value: 9n, op: 'SCMP_CMP_EQ' }] },
         ],
       },
       rootfsPropagation: 'rslave',
@@ -138,73 +138,75 @@ const resourceCases: [string, object, unknown][] = [
     'present memory without values',
     {
       Memory: {
-        Limit: 0,
-        Reservation: 0,
-        Swap: 0,
-        Kernel: 0,
-        KernelTCP: 0,
-        Swappiness: 0,
+        Limit: 0n,
+        Reservation: 0n,
+        Swap: 0n,
+        Kernel: 0n,
+        KernelTCP: 0n,
+        Swappiness: 0n,
         DisableOOMKiller: false,
       },
     },
-    { memory: { swappiness: 0, disableOOMKiller: false } },
+    { memory: { swappiness: 0n, disableOOMKiller: false } },
   ],
   [
     'memory limits',
     {
       Memory: {
-        Limit: 100,
-        Reservation: 50,
-        Swap: 200,
-        Kernel: 10,
-        KernelTCP: 5,
-        Swappiness: 60,
+        Limit: 100n,
+        Reservation: 50n,
+        Swap: 200n,
+        Kernel: 10n,
+        KernelTCP: 5n,
+        Swappiness: 60n,
         DisableOOMKiller: true,
       },
     },
     {
       memory: {
-        limit: 100,
-        reservation: 50,
-        swap: 200,
-        kernel: 10,
-        kernelTCP: 5,
-        swappiness: 60,
+        limit: 100n,
+        reservation: 50n,
+        swap: 200n,
+        kernel: 10n,
+        kernelTCP: 5n,
+        swappiness: 60n,
         disableOOMKiller: true,
       },
     },
   ],
   [
     'unlimited memory',
-    { Memory: { Limit: -1 } },
-    { memory: { limit: -1, swappiness: 0, disableOOMKiller: false } },
+    { Memory: { Limit: -1n } },
+    { memory: { limit: -1n, swappiness: 0n, disableOOMKiller: false } },
   ],
   [
     'cpu',
     {
       CPU: {
-        Shares: 1024,
-        Quota: 50000,
-        Period: 100000,
-        RealtimeRuntime: 0,
-        RealtimePeriod: 0,
+        Shares: 1024n,
+        Quota: 50000n,
+        Period: 100000n,
+        RealtimeRuntime: 0n,
+        RealtimePeriod: 0n,
         Cpus: '0-1',
         Mems: '0',
       },
     },
-    { cpu: { shares: 1024, quota: 50000, period: 100000, cpus: '0-1', mems: '0' } },
+    { cpu: { shares: 1024n, quota: 50000n, period: 100000n, cpus: '0-1', mems: '0' } },
   ],
   [
     'empty cpu',
-    { CPU: { Shares: 0, Quota: 0, Period: 0, RealtimeRuntime: 0, RealtimePeriod: 0, Cpus: '', Mems: '' } },
+    {
+      CPU: { Shares: 0n, Quota: 0n, Period: 0n, RealtimeRuntime: 0n, RealtimePeriod: 0n, Cpus: '', Mems: '' },
+    },
     {},
   ],
-  ['pids', { Pids: { Limit: 10 } }, { pids: { limit: 10 } }],
-  ['pids zero', { Pids: { Limit: 0 } }, {}],
+  ['pids', { Pids: { Limit: 10n } }, { pids: { limit: 10n } }],
+  ['pids zero', { Pids: { Limit: 0n } }, {}],
   [
     'hugepages',
-    { HugepageLimits: [{ Pagesize: '2MB', Limit: 4096 }] },
-    { hugepageLimits: [{ pageSize: '2MB', limit: 4096 }] },
+    { HugepageLimits: [{ Pagesize: '2MB', Limit: 4096n }] },
+    { hugepageLimits: [{ pageSize: '2MB', limit: 4096n }] },
   ],
   [
     'block io',
@@ -212,19 +214,19 @@ const resourceCases: [string, object, unknown][] = [
       BlockIO: {
         Weight: 500,
         LeafWeight: 0,
-        WeightDevice: [{ Major: 8, Minor: 0, Weight: 100, LeafWeight: 0 }],
-        ThrottleReadBpsDevice: [{ Major: 8, Minor: 0, Rate: 1000 }],
+        WeightDevice: [{ Major: 8n, Minor: 0n, Weight: 100, LeafWeight: 0 }],
+        ThrottleReadBpsDevice: [{ Major: 8n, Minor: 0n, Rate: 1000n }],
         ThrottleWriteBpsDevice: [],
         ThrottleReadIOPSDevice: [],
-        ThrottleWriteIOPSDevice: [{ Major: 8, Minor: 16, Rate: 10 }],
+        ThrottleWriteIOPSDevice: [{ Major: 8n, Minor: 16n, Rate: 10n }],
       },
     },
     {
       blockIO: {
         weight: 500,
-        weightDevice: [{ major: 8, minor: 0, weight: 100 }],
-        throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 1000 }],
-        throttleWriteIOPSDevice: [{ major: 8, minor: 16, rate: 10 }],
+        weightDevice: [{ major: 8n, minor: 0n, weight: 100 }],
+        throttleReadBpsDevice: [{ major: 8n, minor: 0n, rate: 1000n }],
+        throttleWriteIOPSDevice: [{ major: 8n, minor: 16n, rate: 10n }],
       },
     },
   ],
@@ -242,23 +244,35 @@ for (const [name, input, expected] of resourceCases) {
 }
 
 test('device cgroup rules: wildcards survive the pointer-less proto', () => {
-  const rule = (Allow: boolean, Type: string, Major: number, Minor: number, Access: string) =>
+  const rule = (Allow: boolean, Type: string, Major: bigint, Minor: bigint, Access: string) =>
     toDeviceRule({ Allow, Type, Major, Minor, Access });
-  assert.deepEqual(rule(false, '', 0, 0, 'rwm'), { allow: false, type: 'a', access: 'rwm' });
-  assert.deepEqual(rule(true, 'c', 1, 3, 'rw'), { allow: true, type: 'c', major: 1, minor: 3, access: 'rw' });
-  assert.deepEqual(rule(true, 'c', 136, -1, 'rwm'), {
+  assert.deepEqual(rule(false, '', 0n, 0n, 'rwm'), { allow: false, type: 'a', access: 'rwm' });
+  assert.deepEqual(rule(true, 'c', 1n, 3n, 'rw'), {
     allow: true,
     type: 'c',
-    major: 136,
+    major: 1n,
+    minor: 3n,
+    access: 'rw',
+  });
+  assert.deepEqual(rule(true, 'c', 136n, -1n, 'rwm'), {
+    allow: true,
+    type: 'c',
+    major: 136n,
     minor: null,
     access: 'rwm',
   });
-  assert.deepEqual(rule(true, 'b', 0, 0, 'm'), {
+  assert.deepEqual(rule(true, 'b', 0n, 0n, 'm'), {
     allow: true,
     type: 'b',
     major: null,
     minor: null,
     access: 'm',
   });
-  assert.deepEqual(rule(true, 'c', 5, 0, ''), { allow: true, type: 'c', major: 5, minor: 0, access: 'rwm' });
+  assert.deepEqual(rule(true, 'c', 5n, 0n, ''), {
+    allow: true,
+    type: 'c',
+    major: 5n,
+    minor: 0n,
+    access: 'rwm',
+  });
 });

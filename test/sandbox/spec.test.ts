@@ -104,7 +104,7 @@ test('the guest spec: rootfs, namespaces, cgroup path, root-device rule, net sys
     defaultCgroupsPath: '/kata/sb/c1',
     guestHooks: undefined,
     username: 'ann',
-    rootDenyRule: { allow: false, type: 'b', major: 8, minor: 1, access: 'rw' },
+    rootDenyRule: { allow: false, type: 'b', major: 8n, minor: 1n, access: 'rw' },
   });
   assert.equal(resolved, rootfs);
   assert.equal(out.root?.path, rootfs);
@@ -124,8 +124,8 @@ test('the guest spec: rootfs, namespaces, cgroup path, root-device rule, net sys
   assert.deepEqual(out.linux?.resources?.devices?.at(-1), {
     allow: false,
     type: 'b',
-    major: 8,
-    minor: 1,
+    major: 8n,
+    minor: 1n,
     access: 'rw',
   });
 });
