@@ -6,33 +6,6 @@ import path from 'node:path';
 import type { SystemPaths } from './paths';
 import { errorText, isCode, readAttribute, writeAttribute } from './sysfs-io';
 
-/** The CPUs of a list like "0-3,5"; throws on anything else. */
-export function parseCpuList(list: string): Set<number> {
-  const cpus = new Set<number>();
-  const text = list.trim();
-  if (!text) return cpus;
-  for (const part of text.split(',')) {
-    const match = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (!match) throw new Error(`invalid CPU list ${JSON.stringify(list)}`);
-    const first = Number(match[1]);
-    const last = match[2] === undefined ? first : Number(match[2]);
-    if (last < first || last - first > 65536) throw new Error(`invalid CPU range ${JSON.stringify(part)}`);
-    for (let cpu = first; cpu <= last; cpu++) cpus.add(cpu);
-  }
-  return cpus;
-}
-
-/**
- * The cpuset to give a container: the request unchanged when every CPU in it is
- * online in the guest, otherwise all of the guest's online CPUs.
- */
-export function guestValidCpuset(requested: string, online: string): string {
-  const wanted = parseCpuList(requested);
-  const available = parseCpuList(online);
-  for (const cpu of wanted) if (!available.has(cpu)) return online.trim();
-  return requested;
-}
-
 /** A container cgroup (path relative to the hierarchy root), optionally with its own cpuset to keep. */
 export type CpusetTarget = string | { path: string; keepOwnCpuset: boolean };
 

@@ -167,15 +167,16 @@ class UnaryCall implements WireCall {
     });
     const chunks: Buffer[] = [];
     let size = 0;
-    this.stream.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > this.maxMessageBytes + FRAME_HEADER) {
-        this.finish(Code.RESOURCE_EXHAUSTED, `request larger than ${this.maxMessageBytes} bytes`);
-        this.stream.close(http2.constants.NGHTTP2_NO_ERROR);
-        return;
-      }
       chunks.push(chunk);
-    });
+      // The declared length is known from the first five bytes: refuse at once rather than buffer.
+      const declared = size >= FRAME_HEADER ? declaredLength(chunks) : 0;
+      if (size > this.maxMessageBytes + FRAME_HEADER || declared > this.maxMessageBytes) {
+        this.refuseBody(onData, chunks);
+      }
+    };
+    this.stream.on('data', onData);
     this.stream.once('end', () => {
       if (this.done) return;
       let message: Buffer;
@@ -197,6 +198,22 @@ class UnaryCall implements WireCall {
     });
   }
 
+  /**
+   * Answers RESOURCE_EXHAUSTED, drops what was buffered and stops the client
+   * sending more: the stream is reset (NO_ERROR) once the status is on its way,
+   * so a client streaming without end costs nothing further.
+   */
+  private refuseBody(onData: (chunk: Buffer) => void, chunks: Buffer[]): void {
+    this.stream.off('data', onData);
+    chunks.length = 0;
+    this.finish(Code.RESOURCE_EXHAUSTED, `request larger than ${this.maxMessageBytes} bytes`);
+    // Reset only after the status headers have been handed to the session, or they would be dropped.
+    setImmediate(() => {
+      if (!this.stream.destroyed) this.stream.close(http2.constants.NGHTTP2_NO_ERROR);
+    });
+    this.stream.resume();
+  }
+
   /** The one request message of a unary call, decompressed if the client compressed it. */
   private unframe(body: Buffer): Buffer {
     if (body.length < FRAME_HEADER)
@@ -214,6 +231,9 @@ class UnaryCall implements WireCall {
     const message = body.subarray(FRAME_HEADER);
     if (body[0] === 0) return message;
     const encoding = String(this.metadata['grpc-encoding'] ?? 'identity');
+    // The gRPC spec: a compressed message without a message encoding is a protocol error.
+    if (encoding === 'identity')
+      throw new AgentError(Code.INTERNAL, 'compressed request without grpc-encoding');
     const limit = { maxOutputLength: this.maxMessageBytes };
     try {
       if (encoding === 'gzip') return zlib.gunzipSync(message, limit);
@@ -272,12 +292,19 @@ function sendStatus(stream: http2.ServerHttp2Stream, code: Code, message: string
   );
 }
 
-/** Milliseconds of a grpc-timeout header ("100m", "5S"); undefined when absent or malformed. */
+// setTimeout fires at once for delays past 2^31 - 1 ms (about 24.8 days).
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Milliseconds of a grpc-timeout header ("100m", "5S"); undefined when absent,
+ * malformed, or too far away for a timer: such a deadline never comes in practice.
+ */
 export function parseTimeout(value: string | string[] | undefined): number | undefined {
   if (typeof value !== 'string') return undefined;
   const match = /^(\d{1,8})([HMSmun])$/.exec(value);
   if (!match) return undefined;
-  return Math.max(1, Math.ceil(Number(match[1]) * TIMEOUT_UNITS_MS[match[2]]));
+  const ms = Math.max(1, Math.ceil(Number(match[1]) * TIMEOUT_UNITS_MS[match[2]]));
+  return ms > MAX_TIMER_MS ? undefined : ms;
 }
 
 /**
@@ -294,4 +321,10 @@ export function percentEncode(message: string): string {
         : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
+}
+
+/** The message length a request's 5-byte gRPC prefix declares (the prefix may span chunks). */
+function declaredLength(chunks: readonly Buffer[]): number {
+  const head = chunks[0].length >= FRAME_HEADER ? chunks[0] : Buffer.concat(chunks).subarray(0, FRAME_HEADER);
+  return head.readUInt32BE(1);
 }

@@ -5,7 +5,8 @@
 // hooks appended and a symbolic user resolved.
 import { existsSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { guestValidCpuset, onlineCpus } from '../cgroups/cpuset';
+import { onlineCpus } from '../cgroups/cpuset';
+import { CpuListError, guestValidCpuset, parseCpuList } from '../common/cpu-list';
 import { invalidArgument } from '../rpc/errors';
 import type { OciDeviceRule, OciHooks, OciNamespace, OciProcess, OciSpec } from '../runtime/oci-types';
 import { resolveUser } from '../runtime/user';
@@ -55,6 +56,7 @@ export function prepareSpec(spec: OciSpec, ctx: SpecContext): PreparedSpec {
   const resources = (linux.resources ??= {});
   if (ctx.rootDenyRule.major) (resources.devices ??= []).push(ctx.rootDenyRule);
   if (resources.cpu?.cpus) resources.cpu.cpus = fitCpuset(resources.cpu.cpus, ctx.sysRoot);
+  if (resources.cpu?.mems) checkMems(resources.cpu.mems);
 
   if (linux.sysctl) {
     const net = Object.keys(linux.sysctl).filter(isNetworkSysctl);
@@ -88,11 +90,31 @@ function sandboxNamespaces(list: OciNamespace[], ctx: SpecContext, warnings: str
   return out;
 }
 
+/** Linux.Resources.CPU.Cpus fitted to the guest's online CPUs; a malformed or oversized list is INVALID_ARGUMENT. */
 export function fitCpuset(cpus: string, sysRoot: string): string {
   try {
-    return guestValidCpuset(cpus, onlineCpus(sysRoot));
+    let online: string;
+    try {
+      online = onlineCpus(sysRoot);
+    } catch {
+      // Nothing to fit to (no sysfs): the request still has to be a valid list.
+      parseCpuList(cpus);
+      return cpus;
+    }
+    return guestValidCpuset(cpus, online);
   } catch (err) {
-    throw invalidArgument((err as Error).message);
+    if (err instanceof CpuListError) throw invalidArgument(`Linux.Resources.CPU.Cpus: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Linux.Resources.CPU.Mems must at least be a well-formed, bounded node list. */
+export function checkMems(mems: string): void {
+  try {
+    parseCpuList(mems);
+  } catch (err) {
+    if (err instanceof CpuListError) throw invalidArgument(`Linux.Resources.CPU.Mems: ${err.message}`);
+    throw err;
   }
 }
 

@@ -15,7 +15,7 @@ import { alreadyExists, deadlineExceeded, failedPrecondition, notFound, unknown 
 import { toOciResources } from '../runtime/oci-spec-linux';
 import type { OciResources, OciSpec } from '../runtime/oci-types';
 import type { MountedStorage } from '../storage/types';
-import { fitCpuset } from './container-spec';
+import { checkMems, fitCpuset } from './container-spec';
 import { listProcesses } from './list-processes';
 import { Mutex } from './mutex';
 import { execProcessSpec } from './process-spec';
@@ -214,6 +214,7 @@ export class Container {
     return this.locked(async () => {
       const oci: OciResources = toOciResources(resources);
       if (oci.cpu?.cpus) oci.cpu.cpus = fitCpuset(oci.cpu.cpus, this.ctx.sysRoot);
+      if (oci.cpu?.mems) checkMems(oci.cpu.mems);
       const file = path.join(this.bundle, 'update.json');
       writeJson(file, oci);
       try {

@@ -1,29 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { guestValidCpuset, parseCpuList } from '../../src/cgroups/cpuset';
 import { counter, parseKeyValues } from '../../src/cgroups/cgroup-fs';
 import { parseBlkio } from '../../src/cgroups/stats-v1';
 import { parseIoStat } from '../../src/cgroups/stats-v2';
 import { pageSizeName, parseNetDev } from '../../src/cgroups/stats';
 import { filterPsTable } from '../../src/sandbox/list-processes';
-
-test('guest-valid cpuset (1.x table, guest 0-3)', () => {
-  const cases: [string, string][] = [
-    ['0', '0'],
-    ['0,1,2,3', '0,1,2,3'],
-    ['0-3', '0-3'],
-    ['2-3', '2-3'],
-    ['1,3', '1,3'],
-    ['0,1,2,3,4', '0-3'],
-    ['0-3,4', '0-3'],
-    ['0-4', '0-3'],
-    ['2-4', '0-3'],
-  ];
-  for (const [want, got] of cases) assert.equal(guestValidCpuset(want, '0-3'), got, want);
-  assert.throws(() => guestValidCpuset('foo', '0-3'), /invalid cpuset/);
-  assert.throws(() => parseCpuList('3-1'), /invalid cpuset/);
-  assert.deepEqual(parseCpuList('0-2,5'), [0, 1, 2, 5]);
-});
 
 test('blkio v1 lines, io.stat v2 lines', () => {
   assert.deepEqual(parseBlkio('8:0 Read 100\n8:0 Write 50\n8:0 Total 150\nTotal 150\n8:16 7\n'), [

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { Code as status } from '../../src/rpc/status';
 import { CreateContainerRequest } from '../../src/generated/agent';
+import { LinuxResources } from '../../src/generated/oci';
 import {
   busyboxSpec,
   cgroupDir,
@@ -123,6 +124,43 @@ describe('bad requests (crun)', { timeout: SUITE_TIMEOUT_MS }, () => {
       h.c.agent.listProcesses({ container_id: 'x', format: 'table', args: ['-e\0'] }),
       status.INVALID_ARGUMENT,
     );
+  });
+
+  test('CPU and memory-node lists past what a guest can have are INVALID_ARGUMENT, and the agent lives on', async () => {
+    const cpu = (Cpus: string, Mems = '') => ({
+      Shares: 0n,
+      Quota: 0n,
+      Period: 0n,
+      RealtimeRuntime: 0n,
+      RealtimePeriod: 0n,
+      Cpus,
+      Mems,
+    });
+    await expectCode(
+      createContainer(h, 'cpus', ['true'], {
+        linux: { Resources: resourcesWith({ CPU: cpu('0-200000000') }) },
+      }),
+      status.INVALID_ARGUMENT,
+      /Linux\.Resources\.CPU\.Cpus: CPU range "0-200000000" goes past 8191/,
+    );
+    await expectCode(
+      createContainer(h, 'mems', ['true'], {
+        linux: { Resources: resourcesWith({ CPU: cpu('', '0-99999999') }) },
+      }),
+      status.INVALID_ARGUMENT,
+      /Linux\.Resources\.CPU\.Mems/,
+    );
+    await createContainer(h, 'cpus', ['cat']);
+    await expectCode(
+      h.c.agent.updateContainer({
+        container_id: 'cpus',
+        resources: resourcesWith({ CPU: cpu('0-200000000') }),
+      }),
+      status.INVALID_ARGUMENT,
+      /Cpus/,
+    );
+    await h.c.agent.removeContainer({ container_id: 'cpus', timeout: 0 });
+    await h.c.health.check({ service: '' });
   });
 
   test('a host PID namespace in libcontainer spelling is refused', async () => {
@@ -265,3 +303,7 @@ describe('bad requests (crun)', { timeout: SUITE_TIMEOUT_MS }, () => {
     );
   });
 });
+
+function resourcesWith(fields: Partial<LinuxResources>): LinuxResources {
+  return LinuxResources.fromPartial(fields);
+}

@@ -57,7 +57,7 @@ function fakeModprobe(): { path: string; log: string } {
   const script = path.join(dir, 'modprobe');
   writeFileSync(
     script,
-    `#!/bin/sh\necho "$@" >> ${log}\ncase "$2" in broken) echo "FATAL: Module broken not found" >&2; exit 1;; esac\n`,
+    `#!/bin/sh\necho "$@" >> ${log}\ncase "$3" in broken) echo "FATAL: Module broken not found" >&2; exit 1;; esac\n`,
   );
   chmodSync(script, 0o755);
   return { path: script, log };
@@ -80,7 +80,7 @@ describe('sandbox (crun)', { timeout: SUITE_TIMEOUT_MS }, () => {
           ],
         }),
       );
-      assert.equal(readFileSync(modprobe.log, 'utf8'), '-v dummy numdummies=2\n-v veth\n');
+      assert.equal(readFileSync(modprobe.log, 'utf8'), '-v -- dummy numdummies=2\n-v -- veth\n');
       assert.equal(
         readFileSync(h.guest('/etc/resolv.conf'), 'utf8'),
         'nameserver 10.0.0.1\nsearch example.com',
@@ -122,6 +122,26 @@ describe('sandbox (crun)', { timeout: SUITE_TIMEOUT_MS }, () => {
       await expectCode(
         h.c.agent.createSandbox(sandboxRequest(h, { kernel_modules: [{ name: '', parameters: [] }] })),
         status.INVALID_ARGUMENT,
+      );
+      // Names and parameters that modprobe would read as its own options never reach it.
+      for (const module of [
+        { name: '-r virtio_blk', parameters: [] },
+        { name: '--config=/tmp/evil.conf', parameters: [] },
+        { name: '-r', parameters: ['virtio_blk'] },
+        { name: 'dummy', parameters: ['--config=/tmp/evil.conf'] },
+        { name: 'dummy', parameters: ['-r'] },
+        { name: 'dummy', parameters: ['a=b\nc'] },
+        { name: 'x'.repeat(56), parameters: [] },
+      ]) {
+        await expectCode(
+          h.c.agent.createSandbox(sandboxRequest(h, { kernel_modules: [module] })),
+          status.INVALID_ARGUMENT,
+          /Kernel module/,
+        );
+      }
+      assert.ok(
+        !readFileSync(modprobe.log, 'utf8').includes('config'),
+        'modprobe never saw the injected words',
       );
       const badStorage = {
         driver: 'nfs',

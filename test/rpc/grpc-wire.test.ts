@@ -164,6 +164,17 @@ test('a deadline cancels the handler and answers DEADLINE_EXCEEDED; a client can
   );
 });
 
+test('a deadline past the timer range (600 hours) is no deadline, not an expired one', async () => {
+  await withServer(
+    { startContainer: () => new Promise((resolve) => setTimeout(() => resolve({}), 100)) },
+    async (h) => {
+      const c = h.client();
+      const farAway = new Date(Date.now() + 600 * 3_600_000);
+      assert.deepEqual(await unary(c, 'startContainer', { container_id: 'x' }, { deadline: farAway }), {});
+    },
+  );
+});
+
 test('raw HTTP/2: malformed calls get statuses, and the session keeps serving', async () => {
   await withServer({ startContainer: async () => ({}) }, async (h) => {
     const path = '/grpc.AgentService/StartContainer';
@@ -184,6 +195,43 @@ test('raw HTTP/2: malformed calls get statuses, and the session keeps serving', 
     assert.equal(await status(frame(Buffer.alloc(0))), '0');
     const notGrpc = await rawCall(h.socket, path, Buffer.alloc(0), { 'content-type': 'text/plain' });
     assert.equal(notGrpc.headers[':status'], 415);
+  });
+});
+
+test('oversized streamed bodies get RESOURCE_EXHAUSTED; a compressed flag without grpc-encoding is INTERNAL', async () => {
+  await withServer({ startContainer: async () => ({}) }, async (h) => {
+    const path = '/grpc.AgentService/StartContainer';
+    const status = async (body: Buffer, headers: http2.OutgoingHttpHeaders = {}): Promise<string> =>
+      String((await rawCall(h.socket, path, body, headers)).trailers['grpc-status']);
+    // 64 MiB streamed, with an honest length prefix and with a small lying one.
+    const big = Buffer.alloc(64 << 20);
+    big.writeUInt32BE(big.length - 5, 1);
+    assert.equal(await status(big), String(Code.RESOURCE_EXHAUSTED));
+    big.writeUInt32BE(10, 1);
+    assert.equal(await status(big), String(Code.RESOURCE_EXHAUSTED));
+    // Other calls on the same connection are unaffected by the refused upload.
+    const session = http2.connect('http://agent', {
+      createConnection: () => net.connect(h.socket),
+      maxSessionMemory: 512,
+    });
+    try {
+      const upload = session.request({
+        ':method': 'POST',
+        ':path': path,
+        'content-type': 'application/grpc',
+      });
+      upload.on('error', () => undefined);
+      upload.write(big);
+      const answers = await Promise.all(
+        Array.from({ length: 3 }, () => callOn(session, path, frame(Buffer.alloc(0)))),
+      );
+      assert.deepEqual(answers, ['0', '0', '0']);
+    } finally {
+      session.close();
+    }
+    const compressed = Buffer.concat([Buffer.from([1, 0, 0, 0, 3]), Buffer.from('abc')]);
+    assert.equal(await status(compressed), String(Code.INTERNAL));
+    assert.equal(await status(frame(Buffer.alloc(0))), '0', 'the server still answers');
   });
 });
 
@@ -209,6 +257,11 @@ test('grpc-timeout and grpc-message encodings', () => {
   assert.equal(parseTimeout('1H'), 3_600_000);
   assert.equal(parseTimeout('5u'), 1);
   assert.equal(parseTimeout('123456789m'), undefined);
+  // Past what a timer can hold (2^31 - 1 ms, about 24.8 days) a deadline means "none in practice".
+  assert.equal(parseTimeout('597H'), undefined);
+  assert.equal(parseTimeout('2592000S'), undefined);
+  assert.equal(parseTimeout('99999999H'), undefined);
+  assert.equal(parseTimeout('596H'), 596 * 3_600_000);
   assert.equal(parseTimeout('10x'), undefined);
   assert.equal(parseTimeout(undefined), undefined);
   assert.equal(percentEncode('plain text'), 'plain text');
@@ -229,7 +282,10 @@ async function rawCall(
   body: Buffer,
   extra: http2.OutgoingHttpHeaders = {},
 ): Promise<{ headers: http2.IncomingHttpHeaders; trailers: http2.IncomingHttpHeaders; body: Buffer }> {
-  const session = http2.connect('http://agent', { createConnection: () => net.connect(socket) });
+  const session = http2.connect('http://agent', {
+    createConnection: () => net.connect(socket),
+    maxSessionMemory: 512,
+  });
   try {
     const req = session.request({
       ':method': 'POST',
@@ -246,7 +302,8 @@ async function rawCall(
       req.on('response', (h) => (headers = h));
       req.on('trailers', (t) => (trailers = t));
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('error', reject);
+      // A server may reset the stream right after its status to stop an upload: the status counts.
+      req.on('error', (err) => (headers['grpc-status'] === undefined ? reject(err) : req.emit('close')));
       // A Trailers-Only answer carries grpc-status in its only headers frame.
       req.on('close', () =>
         resolve({ headers, trailers: { ...headers, ...trailers }, body: Buffer.concat(chunks) }),
@@ -263,4 +320,23 @@ async function waitFor(done: () => boolean, timeoutMs = 3000): Promise<void> {
     if (Date.now() > until) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** One call on an existing session; resolves with its grpc-status. */
+function callOn(session: http2.ClientHttp2Session, path: string, body: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = session.request({
+      ':method': 'POST',
+      ':path': path,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    });
+    let status = '';
+    req.on('response', (h) => (status = String(h['grpc-status'] ?? status)));
+    req.on('trailers', (t) => (status = String(t['grpc-status'] ?? status)));
+    req.on('error', reject);
+    req.on('close', () => resolve(status));
+    req.resume();
+    req.end(body);
+  });
 }
