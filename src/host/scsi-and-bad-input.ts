@@ -117,15 +117,16 @@ export async function missingHardwareRequests(
     const answer = await call(client, rpc, request, timeoutMs);
     return { what, ms: performance.now() - t0, ...answer };
   };
-  const id = 'missing-disk';
-  const rootfs = await share.addBusyboxRootfs(id);
-  const withStorage = (s: Partial<Storage>): unknown =>
+  // Each storage request has its own container id, so both waits run at once.
+  const withStorage = async (id: string, s: Partial<Storage>): Promise<unknown> =>
     CreateContainerRequest.fromPartial({
       container_id: id,
       exec_id: id,
       storages: [{ fstype: 'ext4', mount_point: `/run/kata-containers/storage/${id}/d`, ...s }],
-      OCI: containerSpec({ id, rootfs, args: ['true'] }),
+      OCI: containerSpec({ id, rootfs: await share.addBusyboxRootfs(id), args: ['true'] }),
     });
+  const scsi = await withStorage('missing-scsi', { driver: 'scsi', source: '0:5' });
+  const blk = await withStorage('missing-blk', { driver: 'blk', source: '02/1e' });
   return [
     await timed('a NIC with a MAC no device has', 'UpdateInterface', {
       interface: Interface.fromPartial({
@@ -139,15 +140,9 @@ export async function missingHardwareRequests(
     await timed('a route on a link that does not exist', 'UpdateRoutes', {
       routes: { Routes: [Route.fromPartial({ dest: '10.199.9.0/24', device: 'eth9' })] },
     }),
-    await timed(
-      'scsi storage at an address with no disk',
-      'CreateContainer',
-      withStorage({ driver: 'scsi', source: '0:5' }),
-    ),
-    await timed(
-      'blk storage at an empty PCI slot',
-      'CreateContainer',
-      withStorage({ driver: 'blk', source: '02/1e' }),
-    ),
+    ...(await Promise.all([
+      timed('scsi storage at an address with no disk', 'CreateContainer', scsi),
+      timed('blk storage at an empty PCI slot', 'CreateContainer', blk),
+    ])),
   ];
 }
