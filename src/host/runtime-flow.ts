@@ -33,6 +33,10 @@ export interface RuntimeFlowResult {
   badInput: BadInputAnswer[];
   /** Agent log lines seen on the guest console (hvc0). */
   agentConsoleLines: number;
+  /** Whether /init's first line reached the console. */
+  initOnConsole: boolean;
+  /** Modules /init could not load. */
+  insmodFailures: string[];
   shutdownReason: string;
 }
 
@@ -99,6 +103,8 @@ export async function runRuntimeFlow(options: RuntimeFlowOptions): Promise<Runti
     const streams = await st('streams drained', () => replay.drain(vm.timeout(10_000)));
     const tapAfter = tapCounters(pid, network.tap);
     const agentConsoleLines = vm.console.matches(/level=\w+ msg=.* name=kata-agent/).length;
+    const initOnConsole = /kata-vm: init uptime=/.test(vm.console.contents());
+    const insmodFailures = vm.console.matches(/kata-vm: insmod (\S+) failed/).map((m) => m[1]);
     const shutdownReason = await st('poweroff', () => vm.powerdown(vm.timeout(15_000)));
     return {
       stages: timer.stages,
@@ -112,6 +118,8 @@ export async function runRuntimeFlow(options: RuntimeFlowOptions): Promise<Runti
       scsi,
       badInput,
       agentConsoleLines,
+      initOnConsole,
+      insmodFailures,
       shutdownReason,
     };
   } catch (err) {

@@ -104,7 +104,10 @@ test(
     assert.match(blk.message, /waiting for device at PCI path 02\/1e .*virtio_blk/);
     for (const b of [scsi, blk]) assert.ok(b.ms < HOTPLUG_TIMEOUT_MS + 5000, `${b.what}: ${b.ms} ms`);
 
-    // The agent's log reached the console the runtime reads (hvc0).
+    // Every module loaded (nvdimm's too), and /init's and the agent's lines reached the
+    // console the runtime reads (hvc0).
+    assert.deepEqual(r.insmodFailures, []);
+    assert.ok(r.initOnConsole, "/init's first line is not on the console");
     assert.ok(r.agentConsoleLines > 10, `${r.agentConsoleLines} agent lines on the console`);
     assert.equal(r.shutdownReason, 'guest-shutdown');
   },
