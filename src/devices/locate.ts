@@ -27,6 +27,8 @@ export class DeviceLocator {
     const disk = await this.registry.waitFor(
       (d) => isDisk(d) && isBelowPciDevice(d.devpath, deviceDir),
       `at PCI path ${pciPath} (${deviceDir})`,
+      undefined,
+      'no disk appeared there: was one plugged into that slot, and is its driver (virtio_blk) in the image?',
     );
     return this.node(disk);
   }
@@ -38,6 +40,9 @@ export class DeviceLocator {
     const disk = await this.registry.waitFor(
       (d) => isDisk(d) && isScsiDisk(d.devpath, parsed),
       `at SCSI address ${address}`,
+      undefined,
+      `no SCSI host found a disk at target ${parsed.target}, LUN ${parsed.lun}: ` +
+        'was one plugged at that address, and is the SCSI disk driver (sd_mod) in the image?',
     );
     return this.node(disk);
   }

@@ -5,7 +5,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SystemPaths } from '../guest/paths';
 import { errorText, listOptional, writeAttribute } from '../guest/sysfs-io';
-import { invalidArgument, internal } from '../rpc/errors';
+import { invalidArgument, internal, notFound } from '../rpc/errors';
 
 const SLOT = /^[0-9a-fA-F]{2}$/;
 const MAX_SLOT = 0x1f;
@@ -48,6 +48,12 @@ export async function resolvePciPath(paths: SystemPaths, pciPath: string): Promi
     try {
       buses = await readdir(busDir);
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw notFound(
+          `PCI path ${pciPath}: no PCI bridge at ${devpath}, where the path expects one ` +
+            '(is the hot-plug bridge on the VM, at that slot?)',
+        );
+      }
       throw internal(`PCI path ${pciPath}: cannot read ${busDir}: ${errorText(err)}`);
     }
     if (buses.length !== 1) {

@@ -128,13 +128,24 @@ export class DeviceRegistry implements UeventSink {
   /**
    * The first known device matching `predicate`, waiting for one to appear. A miss
    * triggers one sysfs scan (covering anything an event did not tell us). After the
-   * hotplug timeout (or `timeoutMs`) fails with DEADLINE_EXCEEDED naming `what`.
+   * hotplug timeout (or `timeoutMs`) fails with DEADLINE_EXCEEDED naming `what`,
+   * followed by `hint` (what is likely missing).
    */
-  waitFor(predicate: DevicePredicate, what: string, timeoutMs = this.timeoutMs): Promise<DeviceRecord> {
-    return withSpan('device wait', { device: what }, () => this.waitNow(predicate, what, timeoutMs));
+  waitFor(
+    predicate: DevicePredicate,
+    what: string,
+    timeoutMs = this.timeoutMs,
+    hint?: string,
+  ): Promise<DeviceRecord> {
+    return withSpan('device wait', { device: what }, () => this.waitNow(predicate, what, timeoutMs, hint));
   }
 
-  private waitNow(predicate: DevicePredicate, what: string, timeoutMs: number): Promise<DeviceRecord> {
+  private waitNow(
+    predicate: DevicePredicate,
+    what: string,
+    timeoutMs: number,
+    hint: string | undefined,
+  ): Promise<DeviceRecord> {
     const known = this.find(predicate);
     if (known) return Promise.resolve(known);
     return new Promise((resolve, reject) => {
@@ -148,7 +159,8 @@ export class DeviceRegistry implements UeventSink {
       };
       const timer = setTimeout(() => {
         this.waiters.delete(waiter);
-        reject(deadlineExceeded(`Timeout reached after ${timeoutMs}ms waiting for device ${what}`));
+        const why = hint ? `; ${hint}` : '';
+        reject(deadlineExceeded(`Timeout reached after ${timeoutMs}ms waiting for device ${what}${why}`));
       }, timeoutMs);
       this.waiters.add(waiter);
       void this.refresh();

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { SystemPaths } from '../guest/paths';
 import { errorText, listOptional, writeAttribute } from '../guest/sysfs-io';
-import { internal, invalidArgument } from '../rpc/errors';
+import { failedPrecondition, internal, invalidArgument } from '../rpc/errors';
 
 export interface ScsiAddress {
   target: number;
@@ -21,7 +21,15 @@ export function parseScsiAddress(address: string): ScsiAddress {
 
 /** Asks every SCSI host to probe channel 0, target, lun. */
 export async function scanScsiHosts(paths: SystemPaths, address: ScsiAddress): Promise<void> {
-  for (const host of await listOptional(paths.scsiHosts)) {
+  const hosts = await listOptional(paths.scsiHosts);
+  if (!hosts.length) {
+    // Nothing could ever appear: fail now rather than at the hotplug timeout.
+    throw failedPrecondition(
+      `no SCSI host in the guest to find SCSI address ${address.target}:${address.lun} on: ` +
+        'is a virtio-scsi controller plugged in, and the virtio_scsi driver in the image?',
+    );
+  }
+  for (const host of hosts) {
     const scanFile = path.join(paths.scsiHosts, host, 'scan');
     try {
       await writeAttribute(scanFile, `0 ${address.target} ${address.lun}`);

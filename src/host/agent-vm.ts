@@ -13,6 +13,7 @@ import { detectAccel, type Accel } from './accel';
 import { ensureImage, type GuestImage } from './image/build';
 import { QemuVm, SERIAL_PORT_ID } from './qemu';
 import { SandboxShare } from './sandbox-share';
+import { netnsPrefix, tapNic, type TapNetwork } from './tap-network';
 
 /** The agent's vsock port (1.x): it listens there besides the serial channel. */
 export const AGENT_VSOCK_PORT = 1024;
@@ -27,6 +28,8 @@ export interface AgentVmOptions {
   kernelParams?: string[];
   /** agent.log level. */
   agentLog?: string;
+  /** A virtio-net NIC on a tap in a network namespace of the VM's own. */
+  network?: TapNetwork;
   onConsoleLine?: (line: string) => void;
   say?: (message: string) => void;
 }
@@ -76,11 +79,10 @@ export class AgentVm {
       cpus: options.cpus,
       // The host talks over the serial port; vsock serves guest-local clients.
       listen: ['auto', `vsock://any:${AGENT_VSOCK_PORT}`],
-      kernelParams: [
-        'agent.use_vsock=false',
-        `agent.log=${options.agentLog ?? 'info'}`,
-        ...(options.kernelParams ?? []),
-      ],
+      ...(options.network
+        ? { nics: [tapNic(options.network)], netnsPrefix: netnsPrefix(options.network) }
+        : {}),
+      kernelParams: [`agent.log=${options.agentLog ?? 'info'}`, ...(options.kernelParams ?? [])],
       onConsoleLine: options.onConsoleLine,
     });
     return new AgentVm(vm, share, accel, image, runDir, !options.runDir);
@@ -137,9 +139,19 @@ export class AgentVm {
   async bootBreakdown(readyMs: number): Promise<Array<{ name: string; ms: number }>> {
     const c = this.vm.console;
     const opened = await Promise.race([this.channelOpened, Promise.resolve(undefined)]);
+    // /init prints its first line only once the console driver is loaded: place
+    // its start by the guest uptimes it reports.
+    const loadedAt = c.lineTime(/kata-vm: modules-loaded /);
+    const uptime = (re: RegExp): number => Number(re.exec(c.contents())?.[1]);
+    const moduleMs =
+      (uptime(/kata-vm: modules-loaded uptime=([\d.]+)/) - uptime(/kata-vm: init uptime=([\d.]+)/)) * 1000;
+    const initAt =
+      loadedAt !== undefined && Number.isFinite(moduleMs)
+        ? loadedAt - moduleMs
+        : c.lineTime(/kata-vm: init /);
     const marks: Array<[string, number | undefined]> = [
-      ['firmware + kernel → /init', c.lineTime(/kata-vm: init /)],
-      ['/init: kernel modules', c.lineTime(/kata-vm: modules-loaded /)],
+      ['firmware + kernel → /init', initAt],
+      ['/init: kernel modules', loadedAt],
       ['/init → agent started', c.lineTime(/kata-vm: agent-(start|exec) /)],
       ['agent start-up → channel open', opened],
       ['channel open → first answer', readyMs],

@@ -30,7 +30,11 @@ function uptime(): string {
 function findPort(name: string): string | undefined {
   const base = '/sys/class/virtio-ports';
   for (const port of readdirSync(base)) {
-    if (readFileSync(path.join(base, port, 'name'), 'utf8').trim() === name) return `/dev/${port}`;
+    try {
+      if (readFileSync(path.join(base, port, 'name'), 'utf8').trim() === name) return `/dev/${port}`;
+    } catch {
+      // The console port (hvc0) has no name file.
+    }
   }
   return undefined;
 }

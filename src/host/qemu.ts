@@ -1,7 +1,8 @@
-// Launches the guest under qemu with the devices a Kata 1.x runtime gives it:
-// a virtio-serial port `agent.channel.0` on a host unix socket, the kataShared
-// virtio-9p share, a QMP socket, and a PCI bridge that accepts hot-plugged
-// disks. The kernel boots directly (PVH) from the uncompressed vmlinux.
+// Launches the guest under qemu with the devices and kernel command line a Kata
+// 1.12 runtime gives it (machine pc, memory slots and a NUMA node, the hot-plug
+// PCI bridge, virtio-serial with the console and `agent.channel.0`, virtio-rng,
+// the kataShared virtio-9p share, a virtio-scsi controller, tap NICs), plus a
+// QMP socket. The kernel boots directly (PVH) from the uncompressed vmlinux.
 import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -20,6 +21,33 @@ export const SHARE_TAG = 'kataShared';
 export const BRIDGE_ID = 'pci-bridge-0';
 /** The bridge's slot on pci.0: its devices' PCI paths read "02/<slot>". */
 export const BRIDGE_SLOT = 2;
+/** The virtio-scsi controller (block_device_driver = "virtio-scsi"): disks go on its bus scsi0.0. */
+export const SCSI_CONTROLLER_ID = 'scsi0';
+
+/**
+ * The runtime's kernel command line, in its order, before `kernel_params`;
+ * nr_cpus follows maxcpus. Kernel messages and /init's output go to the
+ * virtconsole (hvc0), which qemu puts on its stdout.
+ */
+export function runtimeKernelParams(maxCpus: number): string[] {
+  return [
+    ...['tsc=reliable', 'no_timer_check', 'rcupdate.rcu_expedited=1'],
+    ...['i8042.direct=1', 'i8042.dumbkbd=1', 'i8042.nopnp=1', 'i8042.noaux=1'],
+    ...['noreplace-smp', 'reboot=k', 'console=hvc0', 'console=hvc1', 'cryptomgr.notests'],
+    ...['net.ifnames=0', 'pci=lastbus=0', 'iommu=off', 'debug', 'panic=1', `nr_cpus=${maxCpus}`],
+    'agent.use_vsock=false',
+  ];
+}
+
+/** A virtio-net NIC on a host tap device, as the runtime plugs it at boot (no vhost-net). */
+export interface VmNic {
+  /** qemu's netdev id. */
+  id: string;
+  /** The host tap device qemu opens (it must exist in qemu's network namespace). */
+  tap: string;
+  /** The guest's MAC: UpdateInterface finds the link by it. */
+  mac: string;
+}
 
 export interface VmOptions {
   image: GuestImage;
@@ -38,8 +66,13 @@ export interface VmOptions {
   listen?: string[];
   /** Guest CID for a vhost-vsock device, when the host has /dev/vhost-vsock. */
   vsockCid?: number;
-  /** Drop `quiet` to see the kernel's messages. */
-  verboseKernel?: boolean;
+  /** Tap NICs (see VmNic); qemu runs in `netns` when they are given. */
+  nics?: VmNic[];
+  /**
+   * How to enter the network namespace holding the taps: a command prefix that
+   * ends by exec'ing its arguments (the qemu command), so qemu keeps its pid.
+   */
+  netnsPrefix?: string[];
   onConsoleLine?: (line: string) => void;
 }
 
@@ -60,44 +93,53 @@ export function hostHasVhostVsock(): boolean {
 
 export function kernelCommandLine(o: VmOptions): string {
   return [
-    'console=ttyS0',
-    ...(o.verboseKernel ? [] : ['quiet']),
-    // A guest that panics reboots at once, and -no-reboot turns that into qemu exiting.
-    'panic=1',
-    // No legacy keyboard/mouse probing (seconds under TCG), no self-tests.
-    'i8042.noaux',
-    'i8042.nomux',
-    'i8042.nopnp',
-    'i8042.dumbkbd',
-    'cryptomgr.notests',
-    'tsc=reliable',
-    'no_timer_check',
-    'rcupdate.rcu_expedited=1',
+    ...runtimeKernelParams(o.maxCpus ?? 2),
     ...(o.listen?.length ? [`kata_vm_listen=${o.listen.join(',')}`] : []),
     ...(o.kernelParams ?? []),
   ].join(' ');
 }
 
+function nicArgs(nic: VmNic): string[] {
+  return [
+    ...['-netdev', `tap,id=${nic.id},ifname=${nic.tap},script=no,downscript=no`],
+    ...[
+      '-device',
+      `virtio-net-pci,netdev=${nic.id},mac=${nic.mac},disable-modern=true,mq=on,vectors=4,romfile=`,
+    ],
+  ];
+}
+
 export function qemuArgs(o: VmOptions, paths: { serial: string; qmp: string }): string[] {
   const mem = o.memoryMiB ?? 1024;
   const maxMem = Math.max(o.maxMemoryMiB ?? 4096, mem);
+  const maxCpus = o.maxCpus ?? 2;
   const args = [
     ...['-name', 'kata-agent-vm', '-machine', 'pc', '-accel', o.accel.kind],
     ...['-cpu', o.accel.kind === 'kvm' ? 'host' : 'max'],
-    ...['-m', `${mem}M,slots=4,maxmem=${maxMem}M`, '-smp', `${o.cpus ?? 1},maxcpus=${o.maxCpus ?? 4}`],
-    ...['-nodefaults', '-no-user-config', '-nographic', '-vga', 'none', '-nic', 'none', '-no-reboot'],
-    ...['-monitor', 'none', '-chardev', 'stdio,id=console0,signal=off', '-serial', 'chardev:console0'],
-    ...['-qmp', `unix:${paths.qmp},server=on,wait=off`],
+    ...['-m', `${mem}M,slots=10,maxmem=${maxMem}M`],
+    ...['-smp', `${o.cpus ?? 1},cores=1,threads=1,sockets=${maxCpus},maxcpus=${maxCpus}`],
+    ...['-object', `memory-backend-ram,id=dimm1,size=${mem}M`, '-numa', 'node,memdev=dimm1'],
+    ...['-nodefaults', '-no-user-config', '-nographic', '-vga', 'none', '-no-reboot'],
+    ...['-rtc', 'base=utc,driftfix=slew,clock=host'],
+    ...['-monitor', 'none', '-qmp', `unix:${paths.qmp},server=on,wait=off`],
     // The bridge comes first so that it gets its fixed slot.
     ...['-device', `pci-bridge,bus=pci.0,id=${BRIDGE_ID},chassis_nr=1,shpc=on,addr=${BRIDGE_SLOT}`],
-    ...['-device', 'virtio-serial-pci,id=serial0'],
+    ...['-device', 'virtio-serial-pci,disable-modern=true,id=serial0,romfile='],
+    // The guest's console (hvc0) is qemu's stdio.
+    ...['-chardev', 'stdio,id=charconsole0,signal=off'],
+    ...['-device', 'virtconsole,bus=serial0.0,chardev=charconsole0,id=console0'],
     ...['-chardev', `socket,id=channel0,path=${paths.serial},server=on,wait=off`],
     ...[
       '-device',
       `virtserialport,bus=serial0.0,chardev=channel0,id=${SERIAL_PORT_ID},name=${SERIAL_PORT_NAME}`,
     ],
+    ...['-object', 'rng-random,id=rng0,filename=/dev/urandom'],
+    ...['-device', 'virtio-rng-pci,rng=rng0,romfile='],
     ...['-fsdev', `local,id=share0,path=${o.shareDir},security_model=none,multidevs=remap`],
-    ...['-device', `virtio-9p-pci,fsdev=share0,mount_tag=${SHARE_TAG}`],
+    ...['-device', `virtio-9p-pci,disable-modern=true,fsdev=share0,mount_tag=${SHARE_TAG},romfile=`],
+    ...['-device', `virtio-scsi-pci,id=${SCSI_CONTROLLER_ID},disable-modern=true,romfile=`],
+    ...(o.nics ?? []).flatMap(nicArgs),
+    ...(o.nics?.length ? [] : ['-nic', 'none']),
     ...(o.vsockCid ? ['-device', `vhost-vsock-pci,id=vsock0,guest-cid=${o.vsockCid}`] : []),
     ...['-kernel', o.image.vmlinux, '-initrd', o.image.initrd, '-append', kernelCommandLine(o)],
   ];
@@ -154,7 +196,9 @@ export class QemuVm {
       log: path.join(options.runDir, 'console.log'),
     };
     // stdin stays a pipe: writing to it types on the guest's console.
-    const child = spawnTied(QEMU, qemuArgs(options, paths), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const args = qemuArgs(options, paths);
+    const [command, ...rest] = [...(options.netnsPrefix ?? []), QEMU, ...args];
+    const child = spawnTied(command, rest, { stdio: ['pipe', 'pipe', 'pipe'] });
     return new QemuVm(options, child, paths);
   }
 

@@ -1,6 +1,6 @@
 // A QMP (QEMU Machine Protocol) client on the VM's control socket, with the
 // operations a Kata runtime uses: hot-plugging a virtio-blk disk behind the PCI
-// bridge, removing it, hot-plugging a vCPU, and stopping the machine.
+// bridge or a scsi-hd on the virtio-scsi controller, removing it, hot-plugging a vCPU, and stopping the machine.
 import net from 'node:net';
 import { EventEmitter } from 'node:events';
 
@@ -41,6 +41,18 @@ export interface DiskHotplug {
   bus: string;
   /** Slot on that bus (1-31). */
   addr: number;
+  readOnly?: boolean;
+}
+
+export interface ScsiDiskHotplug {
+  /** Device and block node ids (the node is `${id}-node`). */
+  id: string;
+  file: string;
+  /** The virtio-scsi controller's bus, e.g. "scsi0.0". */
+  bus: string;
+  /** The guest finds the disk by "<scsiId>:<lun>". */
+  scsiId: number;
+  lun: number;
   readOnly?: boolean;
 }
 
@@ -168,22 +180,35 @@ export class QmpClient extends EventEmitter {
   }
 
   /** A raw image as a virtio-blk-pci device at bus/addr (hot-plugged into a running guest). */
-  async hotplugDisk(d: DiskHotplug): Promise<void> {
-    const node = `${d.id}-node`;
+  hotplugDisk(d: DiskHotplug): Promise<void> {
+    return this.plugDrive(d.id, d.file, d.readOnly ?? false, {
+      driver: 'virtio-blk-pci',
+      bus: d.bus,
+      addr: `0x${d.addr.toString(16)}`,
+    });
+  }
+
+  /** A raw image as a scsi-hd on a virtio-scsi controller, as the runtime's virtio-scsi driver plugs it. */
+  hotplugScsiDisk(d: ScsiDiskHotplug): Promise<void> {
+    return this.plugDrive(d.id, d.file, d.readOnly ?? false, {
+      driver: 'scsi-hd',
+      bus: d.bus,
+      'scsi-id': d.scsiId,
+      lun: d.lun,
+    });
+  }
+
+  /** blockdev-add of the image, then device_add; the block node goes again if the device is refused. */
+  private async plugDrive(id: string, file: string, readOnly: boolean, device: Record<string, unknown>) {
+    const node = `${id}-node`;
     await this.execute('blockdev-add', {
       'node-name': node,
       driver: 'raw',
-      'read-only': d.readOnly ?? false,
-      file: { driver: 'file', filename: d.file, 'read-only': d.readOnly ?? false },
+      'read-only': readOnly,
+      file: { driver: 'file', filename: file, 'read-only': readOnly },
     });
     try {
-      await this.execute('device_add', {
-        driver: 'virtio-blk-pci',
-        id: d.id,
-        drive: node,
-        bus: d.bus,
-        addr: `0x${d.addr.toString(16)}`,
-      });
+      await this.execute('device_add', { ...device, id, drive: node });
     } catch (err) {
       await this.execute('blockdev-del', { 'node-name': node }).catch(() => undefined);
       throw err;

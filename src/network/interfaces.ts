@@ -44,8 +44,16 @@ export async function listInterfaces(rtnl: Rtnetlink): Promise<Interface[]> {
   return links.map((l) => describeLink(l, addresses));
 }
 
-export async function findLinkByHwAddr(rtnl: Rtnetlink, hwAddr: Buffer): Promise<LinkMessage | undefined> {
-  return (await rtnl.links()).find((l) => l.address?.equals(hwAddr));
+/** Names the MAC, what the guest has instead, and the usual reasons (the NIC or its driver missing). */
+export function noDeviceWithMac(hwAddr: Buffer, links: readonly LinkMessage[]): string {
+  const others = links
+    .filter((l) => l.address?.some((b) => b !== 0))
+    .map((l) => `${l.name} ${formatMac(l.address as Buffer)}`);
+  const has = others.length ? `the guest has ${others.join(', ')}` : 'the guest has no network device but lo';
+  return (
+    `no network device with MAC ${formatMac(hwAddr)} (${has}); ` +
+    'is the NIC plugged in, and its driver (virtio_net) in the image?'
+  );
 }
 
 function isLoopbackAddress(a: IpPrefix): boolean {
@@ -58,8 +66,9 @@ function isLoopbackAddress(a: IpPrefix): boolean {
  * even when a step fails (as 1.x does), so a bad request never leaves it down.
  */
 export async function updateInterface(rtnl: Rtnetlink, req: InterfaceRequest): Promise<Interface> {
-  const link = await findLinkByHwAddr(rtnl, req.hwAddr);
-  if (!link) throw notFound(`no link has hardware address ${formatMac(req.hwAddr)}`);
+  const links = await rtnl.links();
+  const link = links.find((l) => l.address?.equals(req.hwAddr));
+  if (!link) throw notFound(noDeviceWithMac(req.hwAddr, links));
   const index = link.index;
   let label = link.name;
   let failure: unknown;

@@ -81,7 +81,12 @@ export async function updateRoutes(rtnl: Rtnetlink, requests: readonly RouteRequ
   const loopback = byName.get('lo');
   // Every device must exist before anything is removed.
   for (const req of requests) {
-    if (!byName.has(req.device)) throw notFound(`route ${req.text}: device ${req.device} does not exist`);
+    if (!byName.has(req.device)) {
+      throw notFound(
+        `route ${req.text}: device ${req.device} does not exist (links: ${[...byName.keys()].join(', ')}); ` +
+          'UpdateInterface names a NIC before routes can use it',
+      );
+    }
   }
 
   const names = linkNames(links);

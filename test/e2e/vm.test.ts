@@ -74,7 +74,7 @@ test('Kata-like sequence against the agent in a VM', { skip: skipReason, timeout
     Math.abs(r.guestTimeSeen - r.guestTimeRequested) < 120,
     `guest clock ${r.guestTimeSeen} vs ${r.guestTimeRequested}`,
   );
-  assert.equal(r.guestDetails.mem_block_size_bytes, 128 * 1024 * 1024);
+  assert.equal(BigInt(r.guestDetails.mem_block_size_bytes), 128n * 1024n * 1024n);
   const details = r.guestDetails.agent_details;
   assert.ok(details, 'no agent details');
   assert.ok(details.storage_handlers.includes('9p') && details.storage_handlers.includes('blk'));

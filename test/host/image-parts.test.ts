@@ -104,8 +104,11 @@ test('/init is valid sh in both agent modes and marks its stages', () => {
     assert.equal(check.status, 0, check.stderr.toString());
     assert.ok(text.startsWith('#!/bin/sh\n'));
     assert.ok(text.includes(`echo "${MARKER} $1 uptime=$up"`));
-    assert.match(text, /^mark init$/m);
+    assert.match(text, /^echo "kata-vm: init uptime=\$init_up"$/m);
     assert.match(text, /^mark modules-loaded$/m);
+    // Output goes to the console only once the modules (virtio_console among them) are in.
+    const reopen = text.indexOf('exec >"$out" 2>&1');
+    assert.ok(reopen > text.indexOf('insmod') && reopen < text.indexOf('mark modules-loaded'));
     assert.equal(text.includes('exec /usr/bin/node "$@"'), agentIsInit);
   }
 });

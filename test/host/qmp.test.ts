@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { QEMU } from '../../src/host/accel';
 import { QmpClient, QmpError } from '../../src/host/qmp';
-import { BRIDGE_ID, BRIDGE_SLOT } from '../../src/host/qemu';
+import { BRIDGE_ID, BRIDGE_SLOT, SCSI_CONTROLLER_ID } from '../../src/host/qemu';
 
 const qemuMissing = spawnSync(QEMU, ['--version']).status !== 0 ? `${QEMU} cannot run` : undefined;
 
@@ -21,7 +21,7 @@ async function placement(qmp: QmpClient, id: string): Promise<{ bus: string; slo
 }
 
 test(
-  'QMP: capabilities, disk hot-plug on the bridge with rollback, vCPU hot-plug, quit',
+  'QMP: capabilities, disk hot-plug on the bridge and the SCSI controller with rollback, vCPU hot-plug, quit',
   { skip: qemuMissing },
   async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'qmp-test-'));
@@ -35,6 +35,7 @@ test(
         ...['-smp', '1,maxcpus=4', '-nodefaults', '-no-user-config', '-display', 'none'],
         ...['-qmp', `unix:${socket},server=on,wait=off`],
         ...['-device', `pci-bridge,bus=pci.0,id=${BRIDGE_ID},chassis_nr=1,shpc=on,addr=${BRIDGE_SLOT}`],
+        ...['-device', `virtio-scsi-pci,id=${SCSI_CONTROLLER_ID},disable-modern=true`],
       ],
       { stdio: 'ignore' },
     );
@@ -63,6 +64,20 @@ test(
       const nodes = await qmp.execute<Array<{ 'node-name': string }>>('query-named-block-nodes');
       assert.ok(!nodes.some((n) => n['node-name'] === 'disk2-node'));
       assert.ok(nodes.some((n) => n['node-name'] === 'disk1-node'));
+
+      // A scsi-hd at SCSI address 0:3 on the controller, then gone again with its block node.
+      const scsiFile = path.join(dir, 'scsi.img');
+      writeFileSync(scsiFile, Buffer.alloc(1024 * 1024));
+      const scsi = { id: 'sd1', file: scsiFile, bus: `${SCSI_CONTROLLER_ID}.0`, scsiId: 0, lun: 3 };
+      await qmp.hotplugScsiDisk(scsi);
+      const sd = '/machine/peripheral/sd1';
+      assert.equal(await qmp.execute('qom-get', { path: sd, property: 'scsi-id' }), 0);
+      assert.equal(await qmp.execute('qom-get', { path: sd, property: 'lun' }), 3);
+      // The same address twice is refused (read-only: the first disk holds the image's write lock).
+      await assert.rejects(qmp.hotplugScsiDisk({ ...scsi, id: 'sd2', readOnly: true }), /lun already used/);
+      await qmp.removeDisk('sd1', 5000);
+      const left = await qmp.execute<Array<{ 'node-name': string }>>('query-named-block-nodes');
+      assert.ok(!left.some((n) => n['node-name'] === 'sd1-node' || n['node-name'] === 'sd2-node'));
 
       const before = await qmp.hotpluggableCpus();
       assert.equal(before.length, 4);

@@ -24,6 +24,22 @@ export interface InitScriptOptions {
 
 export const MARKER = 'kata-vm:';
 
+/**
+ * With `console=hvc0` (the Kata runtime's command line) the kernel starts /init
+ * before the virtio console driver is loaded, so /init has no stdout or stderr:
+ * once the modules are in, point both at the virtconsole (its port appears a
+ * little after the driver loads) or, without one, at /dev/console.
+ */
+function reopenOnConsole(): string {
+  return `out=/dev/console
+if grep -qs 'console=hvc' /proc/cmdline; then
+  n=0
+  until [ -c /dev/hvc0 ] || [ $n -ge 200 ]; do usleep 10000; n=$((n + 1)); done
+  [ -c /dev/hvc0 ] && out=/dev/hvc0
+fi
+exec >"$out" 2>&1`;
+}
+
 export function initScript(o: InitScriptOptions): string {
   const fullMounts = `  mkdir -p /dev/pts /dev/shm
   mount -t devpts -o nosuid,noexec devpts /dev/pts
@@ -36,8 +52,16 @@ mount -t proc -o nosuid,nodev,noexec proc /proc
 mount -t devtmpfs -o nosuid devtmpfs /dev
 mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
 mark() { read -r up _ < /proc/uptime; echo "${MARKER} $1 uptime=$up"; }
-mark init
-while read -r ko; do insmod "$ko" || echo "${MARKER} insmod $ko failed"; done < ${o.modulesFile}
+read -r init_up _ < /proc/uptime
+# Nothing printed before the console is reopened is seen: keep failures until then.
+failed=
+while read -r ko; do
+  err=$(insmod "$ko" 2>&1) || failed="$failed
+${MARKER} insmod $ko failed: $err"
+done < ${o.modulesFile}
+${reopenOnConsole()}
+echo "${MARKER} init uptime=$init_up"
+[ -z "$failed" ] || echo "\${failed#?}"
 mark modules-loaded
 # acpid only watches the input devices present when it starts: wait for the power button's.
 n=0
@@ -75,7 +99,9 @@ poweroff -f`
 /** busybox acpid runs /etc/acpi/PWRF/00000080 for the power button: stop the agent cleanly. */
 export function powerButtonAction(agentPidFile: string): string {
   return `#!/bin/sh
-echo "${MARKER} power-button" > /dev/console
+out=/dev/console
+[ -c /dev/hvc0 ] && out=/dev/hvc0
+echo "${MARKER} power-button" > "$out"
 kill -TERM "$(cat ${agentPidFile} 2>/dev/null || echo 1)"
 `;
 }

@@ -22,6 +22,23 @@ export const GUEST_MODULES: readonly string[] = [
   'loop',
   'button', // ACPI power button: the host's request to shut down
   'evdev', // ... delivered as an input event
+  // The runtime's NIC: virtio-net-pci (net_failover and failover are its dependencies).
+  'failover',
+  'net_failover',
+  'virtio_net',
+  // block_device_driver = "virtio-scsi", the runtime's default: the controller, the
+  // SCSI core and disks (sd_mod) on it.
+  'virtio_scsi',
+  'scsi_mod',
+  'scsi_common',
+  'sd_mod',
+  // block_device_driver = "nvdimm" and a DAX root filesystem: the ACPI NFIT table,
+  // persistent memory regions as block devices, and virtio-pmem.
+  'libnvdimm',
+  'nfit',
+  'nd_pmem',
+  'nd_btt',
+  'virtio_pmem',
 ];
 
 /** module name → its .ko path relative to lib/modules/<version>, and the paths it depends on. */
