@@ -6,7 +6,9 @@ import { createGuestOperations } from './guest';
 import { autoOnlineMemory } from './guest/cpu-mem';
 import type { ClockSetter } from './guest/clock';
 import { createStorageManager } from './storage';
+import { containerHandlers } from './rpc/handlers/containers';
 import { guestHandlers } from './rpc/handlers/guest';
+import { processHandlers } from './rpc/handlers/processes';
 import type { AgentLogging } from './logging/logger';
 import { AgentServer } from './rpc/server';
 import { healthHandlers } from './rpc/handlers/health';
@@ -59,7 +61,6 @@ export async function startAgent(
   const gauges = new AgentGauges();
   const metrics = await startMetrics(config, gauges, log);
   const network = new NetworkService();
-  const handlers: Partial<AgentHandlers> = { ...networkHandlers({ network }), ...tracingHandlers(tracing) };
   const devices = await createDeviceSubsystem(config, log);
   const storage = createStorageManager(config, devices.locator, log);
   const memoryOnline = autoOnlineMemory(devices.registry, devices.paths, log);
@@ -75,7 +76,14 @@ export async function startAgent(
     },
     containerCgroups: () => containers.sandbox.cpusetTargets(),
   });
-  Object.assign(handlers, guestHandlers(guest), containers.handlers);
+  // Every RPC of the service is wired here, once: a missing one fails the build.
+  const handlers = {
+    ...networkHandlers({ network }),
+    ...tracingHandlers(tracing),
+    ...guestHandlers(guest),
+    ...containerHandlers(containers.sandbox, containers.oom),
+    ...processHandlers(containers.sandbox),
+  } satisfies AgentHandlers;
   gauges.register('containers', () => containers.sandbox.containerCount);
   gauges.register('processes', () => containers.sandbox.processCount);
   const server = new AgentServer({

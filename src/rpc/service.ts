@@ -6,6 +6,7 @@
 import type { Logger } from '../logging/logger';
 import { AgentError, invalidArgument, toStatus, unimplemented } from './errors';
 import type { UnaryHandler, WireCall } from './grpc-wire';
+import { checkWellFormed } from './protobuf-check';
 import { Code, codeName } from './status';
 import type { CallContext, GenericServiceDefinition } from './types';
 import { findNulString } from './validate';
@@ -40,7 +41,10 @@ export function addService(
       : (response: unknown) => toBuffer(def.responseType.encode(response as never).finish());
     const method: MethodRoute = {
       name: def.name,
-      decode: (b) => def.requestType.decode(b),
+      decode: (b) => {
+        checkWellFormed(b);
+        return def.requestType.decode(b);
+      },
       encode,
       handler: handlers[key],
     };
@@ -85,15 +89,37 @@ async function dispatch(
     return response;
   } catch (err) {
     const { code, message } = toStatus(err);
-    // Expected outcomes (EOF, not found) stay at debug; real failures are worth a line.
-    const level = code === Code.UNKNOWN && message !== 'EOF' ? 'warn' : 'debug';
+    // Expected outcomes (EOF, not found, bad input) stay at debug; failures of
+    // the agent or the guest are worth a line a person can act on, with the ids.
+    const level = WARN_CODES.has(code) && message !== 'EOF' ? 'warn' : 'debug';
     context.log[level](
-      { code: codeName(code), error: message, duration_us: elapsedUs(started) },
+      { code: codeName(code), err: message, duration_us: elapsedUs(started), ...requestIds(request) },
       'request failed',
     );
     for (const finish of finishers) finish(code, message);
     throw new AgentError(code, message);
   }
+}
+
+const WARN_CODES: ReadonlySet<Code> = new Set([
+  Code.UNKNOWN,
+  Code.INTERNAL,
+  Code.DEADLINE_EXCEEDED,
+  Code.UNAVAILABLE,
+  Code.DATA_LOSS,
+]);
+
+const ID_FIELDS = ['sandbox_id', 'container_id', 'exec_id'] as const;
+
+/** The ids a request names (container_id, exec_id, sandbox_id), for log lines. */
+function requestIds(request: unknown): Record<string, string> {
+  const ids: Record<string, string> = {};
+  if (typeof request !== 'object' || request === null) return ids;
+  for (const field of ID_FIELDS) {
+    const value = (request as Record<string, unknown>)[field];
+    if (typeof value === 'string' && value) ids[field] = value;
+  }
+  return ids;
 }
 
 function elapsedUs(started: bigint): number {

@@ -8,9 +8,6 @@ import type { AgentConfig } from '../config/options';
 import type { DeviceManager } from '../devices/types';
 import type { Logger } from '../logging/logger';
 import { sharedReaper } from '../process/shared-reaper';
-import { containerHandlers } from '../rpc/handlers/containers';
-import { processHandlers } from '../rpc/handlers/processes';
-import type { AgentHandlers } from '../rpc/types';
 import { native } from '../native';
 import { exposeReadOnly } from '../runtime/binary';
 import { OciRuntime } from '../runtime/oci-runtime';
@@ -22,7 +19,6 @@ import { Sandbox } from './sandbox';
 export interface ContainerSupport {
   sandbox: Sandbox;
   oom: OomQueue;
-  handlers: Partial<AgentHandlers>;
   /** Destroys the sandbox (if any) and stops reaping. */
   shutdown(): Promise<void>;
 }
@@ -73,7 +69,6 @@ export function containerSupport(
   return {
     sandbox,
     oom,
-    handlers: { ...containerHandlers(sandbox, oom), ...processHandlers(sandbox) },
     async shutdown() {
       await sandbox
         .destroy()

@@ -6,6 +6,7 @@ import type { Storage } from '../generated/agent';
 import { errorText } from '../guest/sysfs-io';
 import { failedPrecondition, invalidArgument, notFound } from '../rpc/errors';
 import { requireAbsolutePath } from '../rpc/validate';
+import { refuseSymlinksBelow } from './no-symlinks';
 import type { StorageContext, StorageHandler } from './handlers';
 import type { Unmount } from './mounter';
 import type { MountedStorage, StorageManager } from './types';
@@ -104,6 +105,9 @@ export class GuestStorageManager implements StorageManager {
       users: 1,
       ready: previous
         .catch(() => undefined)
+        .then(() =>
+          refuseSymlinksBelow(this.guestRoot || '/', mountPoint, `${storage.driver} storage ${mountPoint}`),
+        )
         .then(() => handler.setup(storage, this.localPath(mountPoint), this.context)),
     };
     this.entries.set(mountPoint, entry);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { Code as status } from '../../src/rpc/status';
 import { IPFamily, type Interface } from '../../src/generated/types';
 import { IFF_NOARP, IFF_UP } from '../../src/network/netlink/constants';
+import { MAX_ADDRESSES, MAX_ROUTES } from '../../src/network/requests';
 import { withAgentInNetns, type ScratchNetns } from '../helpers/netns';
 import {
   interfacesFromIp,
@@ -158,6 +159,64 @@ test('UpdateInterface refuses bad requests clearly and leaves the link as it was
     const after = await linkByMac(ns, MAC);
     assert.deepEqual(after, before, 'nothing changed');
     assert.ok(agent.alive());
+  });
+});
+
+test('one request is bounded, and Health answers promptly while a large one runs', async () => {
+  await withAgentInNetns(async (ns, agent) => {
+    await addVethPair(ns);
+    const addresses = (n: number): Interface['IPAddresses'] =>
+      Array.from({ length: n }, (_, i) => ({
+        family: IPFamily.v4,
+        address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+        mask: '8',
+      }));
+    await rejectsWith(
+      agent.client.agent.updateInterface(request({ IPAddresses: addresses(MAX_ADDRESSES + 1) })),
+      status.INVALID_ARGUMENT,
+      /IPAddresses: 1025 entries, at most 1024/,
+    );
+    await rejectsWith(
+      agent.client.agent.updateRoutes({
+        routes: {
+          Routes: Array.from({ length: MAX_ROUTES + 1 }, () => ({
+            dest: '',
+            gateway: '',
+            device: 'a0',
+            source: '',
+            scope: 0,
+          })),
+        },
+      }),
+      status.INVALID_ARGUMENT,
+      /routes: 1025 entries/,
+    );
+    // Duplicates cost nothing: the answer has the one address.
+    const same = Array.from({ length: MAX_ADDRESSES }, () => ({
+      family: IPFamily.v4,
+      address: '10.7.7.7',
+      mask: '8',
+    }));
+    const answer = await agent.client.agent.updateInterface(request({ IPAddresses: same }));
+    assert.equal(answer.IPAddresses.filter((a) => a.address === '10.7.7.7').length, 1);
+
+    let slowest = 0;
+    let running = true;
+    const probing = (async () => {
+      while (running) {
+        const started = Date.now();
+        await agent.client.health.check({ service: '' });
+        slowest = Math.max(slowest, Date.now() - started);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    try {
+      await agent.client.agent.updateInterface(request({ IPAddresses: addresses(MAX_ADDRESSES) }));
+    } finally {
+      running = false;
+      await probing;
+    }
+    assert.ok(slowest < 500, `Health.Check took ${slowest} ms while UpdateInterface ran`);
   });
 });
 

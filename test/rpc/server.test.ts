@@ -57,6 +57,31 @@ test('undecodable request bytes get INVALID_ARGUMENT and the agent keeps serving
       (err: RpcError) =>
         err.code === status.INVALID_ARGUMENT && /cannot decode StartContainer/.test(err.details),
     );
+    // Malformed by the protobuf spec although a lenient decoder reads an empty message from them.
+    const malformed: [string, number[], RegExp][] = [
+      ['field number 0', [0x00, 0x01], /field number 0/],
+      ['a stray end-group tag', [0x0c], /closes no group/],
+      ['an unclosed group', [0x0b, 0x08, 0x01], /not closed/],
+      ['wire type 7', [0x0f], /invalid wire type 7/],
+      ['a truncated fixed64', [0x09, 0x01, 0x02], /runs past the end/],
+      ['a varint of eleven bytes', [0x08, ...Array(10).fill(0xff), 0x01], /longer than 10 bytes/],
+    ];
+    for (const [what, bytes, message] of malformed) {
+      await assert.rejects(
+        c.callRaw('/grpc.AgentService/StartContainer', Buffer.from(bytes)),
+        (err: RpcError) => err.code === status.INVALID_ARGUMENT && message.test(err.details),
+        what,
+      );
+    }
+    // Unknown fields of every valid wire type, a closed group among them, are still skipped.
+    const unknownFields = Buffer.from([
+      0x78, 0x01, 0x81, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 0x83, 0x01, 0x84, 0x01, 0x0a, 0x01, 0x63,
+    ]);
+    const answer = await c.callRaw('/grpc.AgentService/StartContainer', unknownFields).then(
+      () => status.OK,
+      (e: RpcError) => e.code,
+    );
+    assert.notEqual(answer, status.INVALID_ARGUMENT, 'unknown fields are skipped, not refused');
     assert.equal((await c.health.check({ service: '' })).status, HealthCheckResponse_ServingStatus.SERVING);
   } finally {
     await t.stop();

@@ -6,7 +6,7 @@ import { healthHandlers } from '../../src/rpc/handlers/health';
 import { createLogger } from '../../src/logging/logger';
 import { AgentClient } from '../../src/client/agent-client';
 import { RpcError } from '../../src/client/grpc-unary';
-import { invalidArgument } from '../../src/rpc/errors';
+import { AgentError, invalidArgument } from '../../src/rpc/errors';
 import { listenUnix } from '../../src/transport/unix';
 import { connectUnix } from '../../src/client/dial';
 import os from 'node:os';
@@ -15,8 +15,11 @@ import path from 'node:path';
 async function withServer(
   handlers: ConstructorParameters<typeof AgentServer>[0]['agent'],
   fn: (c: AgentClient) => Promise<void>,
+  logLines?: string[],
 ): Promise<void> {
-  const { logger } = createLogger({ level: 'silent' });
+  const { logger } = createLogger(
+    logLines ? { level: 'info', primary: (line) => logLines.push(line) } : { level: 'silent' },
+  );
   const server = new AgentServer({ agent: handlers, health: healthHandlers(), log: logger });
   const socket = path.join(
     os.tmpdir(),
@@ -114,4 +117,27 @@ test('a NUL byte in any string field is INVALID_ARGUMENT naming the field; bytes
       assert.equal(reached, 2);
     },
   );
+});
+
+test('failures of the agent are warnings naming the request ids; expected outcomes stay quiet', async () => {
+  const lines: string[] = [];
+  await withServer(
+    {
+      startContainer: async (req) => {
+        if (req.container_id === 'bad') throw invalidArgument('bad id');
+        throw new AgentError(status.INTERNAL, 'runtime failed');
+      },
+    },
+    async (c) => {
+      await assert.rejects(c.agent.startContainer({ container_id: 'c1' }));
+      await assert.rejects(c.agent.startContainer({ container_id: 'bad' }));
+    },
+    lines,
+  );
+  const failed = lines.filter((l) => l.includes('request failed'));
+  assert.equal(failed.length, 1, failed.join(''));
+  assert.match(failed[0], /level=warning|level=warn/);
+  assert.match(failed[0], /code=INTERNAL/);
+  assert.match(failed[0], /container_id=c1/);
+  assert.match(failed[0], /err="runtime failed"/);
 });

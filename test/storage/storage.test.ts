@@ -1,6 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Code as status } from '../../src/rpc/status';
 import { AgentError } from '../../src/rpc/errors';
@@ -199,6 +210,40 @@ test('requests are validated', async (t) => {
     'virtio-fs',
   ]);
 });
+
+test(
+  'a mount point through a symlink is refused by every driver, nothing is mounted outside',
+  { skip: MOUNT_SKIP },
+  async (t) => {
+    const s = await storageSetup(t);
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'outside-'));
+    t.after(() => rmSync(outside, { recursive: true, force: true }));
+    mkdirSync(s.local('/run/kata-containers'), { recursive: true });
+    symlinkSync(outside, s.local('/run/kata-containers/sl'));
+    const requests = [
+      storage({
+        driver: 'ephemeral',
+        source: 'tmpfs',
+        fstype: 'tmpfs',
+        mount_point: '/run/kata-containers/sl/mnt',
+      }),
+      storage({ driver: 'local', mount_point: '/run/kata-containers/sl/mnt' }),
+      storage({ driver: '9p', source: 'kataShared', fstype: '9p', mount_point: '/run/kata-containers/sl' }),
+    ];
+    for (const request of requests) {
+      await assert.rejects(
+        s.storage.mountAll([request]),
+        (e: AgentError) =>
+          e.code === status.FAILED_PRECONDITION &&
+          /\/run\/kata-containers\/sl is a symbolic link/.test(e.message),
+        request.driver,
+      );
+    }
+    assert.deepEqual(readdirSync(outside), [], 'nothing created outside the tree');
+    assert.equal(mountsAt(path.join(outside, 'mnt')).length, 0);
+    assert.equal(s.storage.inUse().size, 0);
+  },
+);
 
 test('the same mount point cannot serve two drivers', { skip: MOUNT_SKIP }, async (t) => {
   const s = await storageSetup(t);

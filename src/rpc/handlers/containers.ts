@@ -11,7 +11,7 @@ const EMPTY = {};
 // sethostname(2) refuses longer names.
 const HOSTNAME_MAX = 64;
 
-export function containerHandlers(sandbox: Sandbox, oom: OomQueue): Partial<AgentHandlers> {
+export function containerHandlers(sandbox: Sandbox, oom: OomQueue) {
   return {
     async createSandbox(req) {
       if (req.sandbox_id) requireId(req.sandbox_id, 'sandbox_id');
@@ -86,7 +86,7 @@ export function containerHandlers(sandbox: Sandbox, oom: OomQueue): Partial<Agen
     async getOOMEvent(_req, call) {
       return { container_id: await oom.next((fn) => call.onCancel(fn)) };
     },
-  };
+  } satisfies Partial<AgentHandlers>;
 }
 
 /** What every container spec needs before anything is created. */

@@ -20,7 +20,7 @@ type GuestHandlers = Pick<
   | 'copyFile'
 >;
 
-export function guestHandlers(ops: GuestOperations): Partial<AgentHandlers> {
+export function guestHandlers(ops: GuestOperations): GuestHandlers {
   const handlers: GuestHandlers = {
     async onlineCPUMem(request, call) {
       const { nb_cpus: nbCpus, cpu_only: cpuOnly, wait } = request;

@@ -1,7 +1,14 @@
 // UpdateInterface, UpdateRoutes, ListInterfaces, ListRoutes, AddARPNeighbors:
 // check the request, then let the network module change the kernel's tables.
 import type { NetworkService } from '../../network/service';
-import { parseInterfaceRequest, parseNeighbourRequest, parseRouteRequest } from '../../network/requests';
+import {
+  MAX_NEIGHBOURS,
+  MAX_ROUTES,
+  checkCount,
+  parseInterfaceRequest,
+  parseNeighbourRequest,
+  parseRouteRequest,
+} from '../../network/requests';
 import type { AgentHandlers, CallContext } from '../types';
 import { requireField } from '../validate';
 
@@ -27,7 +34,9 @@ export function networkHandlers({ network, waitForPciDevice }: NetworkHandlerOpt
       return network.updateInterface(wanted);
     },
     async updateRoutes(request) {
-      const routes = requireField(request.routes, 'routes').Routes.map(parseRouteRequest);
+      const { Routes } = requireField(request.routes, 'routes');
+      checkCount(Routes.length, MAX_ROUTES, 'routes');
+      const routes = Routes.map(parseRouteRequest);
       return { Routes: await network.updateRoutes(routes) };
     },
     async listInterfaces() {
@@ -37,7 +46,9 @@ export function networkHandlers({ network, waitForPciDevice }: NetworkHandlerOpt
       return { Routes: await network.listRoutes() };
     },
     async addARPNeighbors(request) {
-      const neighbours = requireField(request.neighbors, 'neighbors').ARPNeighbors.map(parseNeighbourRequest);
+      const { ARPNeighbors } = requireField(request.neighbors, 'neighbors');
+      checkCount(ARPNeighbors.length, MAX_NEIGHBOURS, 'neighbors');
+      const neighbours = ARPNeighbors.map(parseNeighbourRequest);
       await network.addNeighbours(neighbours);
       return {};
     },

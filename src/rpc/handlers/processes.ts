@@ -10,7 +10,7 @@ import { requireField, requireId } from '../validate';
 const EMPTY = {};
 const MAX_SIGNAL = 64;
 
-export function processHandlers(sandbox: Sandbox): Partial<AgentHandlers> {
+export function processHandlers(sandbox: Sandbox) {
   const lookup = (req: { container_id: string; exec_id: string }): ContainerProcess => {
     requireId(req.container_id, 'container_id');
     requireId(req.exec_id, 'exec_id');
@@ -64,5 +64,5 @@ export function processHandlers(sandbox: Sandbox): Partial<AgentHandlers> {
       lookup(req).io.resize(req.row, req.column);
       return EMPTY;
     },
-  };
+  } satisfies Partial<AgentHandlers>;
 }

@@ -4,7 +4,7 @@ import type { AgentHandlers } from '../types';
 
 export type TracingControl = Pick<AgentTracing, 'startTracing' | 'stopTracing'>;
 
-export function tracingHandlers(tracing: TracingControl): Partial<AgentHandlers> {
+export function tracingHandlers(tracing: TracingControl) {
   return {
     startTracing: async () => {
       await tracing.startTracing();
@@ -14,5 +14,5 @@ export function tracingHandlers(tracing: TracingControl): Partial<AgentHandlers>
       await tracing.stopTracing(call);
       return {};
     },
-  };
+  } satisfies Partial<AgentHandlers>;
 }
