@@ -57,7 +57,7 @@ const hex2 = (n: number): string => n.toString(16).padStart(2, '0');
 /** The agent's resident set, read by a process sharing its PID namespace. */
 async function agentRssKiB(client: AgentClient, containerId: string): Promise<number> {
   const script =
-    'for p in /proc/[0-9]*; do if grep -q "cli/agent.js" $p/cmdline 2>/dev/null; then ' +
+    'for p in /proc/[0-9]*; do if grep -q "[k]ata-agent[.]js" $p/cmdline 2>/dev/null; then ' +
     'grep VmRSS $p/status; fi; done';
   const out = await execOk(client, containerId, ['sh', '-c', script]);
   const m = /VmRSS:\s+(\d+)\s+kB/.exec(out);
@@ -237,7 +237,7 @@ export async function runSequence(options: SequenceOptions = {}): Promise<Sequen
     const vsockOutput = await st(`vsock round trip in the guest (ctl → vsock://1:${AGENT_VSOCK_PORT})`, () =>
       execOk(client, TOOLS, [
         '/usr/bin/node',
-        `${GUEST_AGENT_DIR}/dist/src/cli/ctl.js`,
+        `${GUEST_AGENT_DIR}/kata-agent-ctl.js`,
         ...['--addr', `vsock://1:${AGENT_VSOCK_PORT}`, 'Check'],
       ]),
     );

@@ -5,6 +5,7 @@
 // argument type or range throws a TypeError/RangeError before any system call. File
 // descriptors are plain numbers owned by the caller; all created fds are O_CLOEXEC (and
 // O_NONBLOCK where noted). Calls are synchronous on the event loop's thread.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 export interface WaitStatus {
@@ -152,7 +153,12 @@ let cached: NativeBinding | undefined;
 /** The addon, loaded once. Throws with a clear message when `npm ci` did not build it. */
 export function native(): NativeBinding {
   if (!cached) {
-    const file = path.join(__dirname, '..', '..', '..', 'build', 'Release', 'agent_native.node');
+    // Beside the bundled agent (dist/guest, the image), else where node-gyp built it.
+    const candidates = [
+      path.join(__dirname, 'agent_native.node'),
+      path.join(__dirname, '..', '..', '..', 'build', 'Release', 'agent_native.node'),
+    ];
+    const file = candidates.find((f) => existsSync(f)) ?? candidates[candidates.length - 1];
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     cached = require(file) as NativeBinding;
   }

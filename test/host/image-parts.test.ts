@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadOrder, moduleName, parseModulesDep } from '../../src/host/image/modules';
@@ -10,7 +10,7 @@ import { ImagePlan } from '../../src/host/image/plan';
 import { initScript, MARKER } from '../../src/host/image/init-script';
 import { extractVmlinux } from '../../src/host/image/kernel';
 import { relativeLink } from '../../src/host/busybox';
-import { unusedPackageDirs } from '../../src/host/image/agent-files';
+import { agentFiles } from '../../src/host/image/agent-files';
 
 const DEP = `kernel/fs/9p/9p.ko: kernel/net/9p/9pnet.ko kernel/fs/fscache/fscache.ko kernel/fs/netfs/netfs.ko
 kernel/net/9p/9pnet.ko:
@@ -94,8 +94,8 @@ test('/init is valid sh in both agent modes and marks its stages', () => {
     const text = initScript({
       modulesFile: '/etc/kata-vm/modules',
       node: '/usr/bin/node',
-      agentMain: '/opt/kata-agent/dist/src/cli/agent.js',
-      probeMain: '/opt/kata-agent/dist/src/host/guest-probe.js',
+      agentMain: '/opt/kata-agent/kata-agent.js',
+      probeMain: '/opt/kata-agent/guest-probe.js',
       nodeFlags: ['--max-semi-space-size=1'],
       agentIsInit,
       agentPidFile: '/run/kata-agent.pid',
@@ -140,20 +140,11 @@ test('vmlinux is found inside a bzImage as an xz stream', async () => {
   }
 });
 
-test('ES module builds, tests and examples of a CommonJS package stay out of the image', () => {
+test('the image ships the bundled agent only: one script each for the agent and the probe, and the addon', () => {
+  const files = agentFiles(path.join(__dirname, '..', '..', '..'));
   assert.deepEqual(
-    unusedPackageDirs({
-      main: 'build/src/index.js',
-      module: 'build/esm/index.js',
-      esnext: 'build/esnext/index.js',
-    }).slice(0, 2),
-    ['build/esm', 'build/esnext'],
+    files.map((f) => f.relative),
+    ['kata-agent.js', 'guest-probe.js', 'kata-agent-ctl.js', 'agent_native.node'],
   );
-  // An ES build that is also main, or a main at the package root, is kept.
-  assert.ok(
-    !unusedPackageDirs({ main: './build/esm/index.js', module: './build/esm/index.js' }).includes(
-      'build/esm',
-    ),
-  );
-  assert.ok(unusedPackageDirs({ main: 'index.js' }).includes('test'));
+  for (const f of files) assert.ok(statSync(f.source).size > 0, f.source);
 });

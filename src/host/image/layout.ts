@@ -89,8 +89,8 @@ export async function planImage(input: LayoutInput): Promise<ImagePlan> {
     text: initScript({
       modulesFile: MODULES_FILE,
       node: GUEST_NODE,
-      agentMain: path.join(GUEST_AGENT_DIR, 'dist/src/cli/agent.js'),
-      probeMain: path.join(GUEST_AGENT_DIR, 'dist/src/host/guest-probe.js'),
+      agentMain: path.join(GUEST_AGENT_DIR, 'kata-agent.js'),
+      probeMain: path.join(GUEST_AGENT_DIR, 'guest-probe.js'),
       nodeFlags: input.nodeFlags,
       agentIsInit: input.agentIsInit,
       agentPidFile: AGENT_PID_FILE,

@@ -1,0 +1,39 @@
+// The guest artifact: the agent (and the VM plumbing probe) bundled with their
+// production dependencies into one JavaScript file each, with the native addon
+// beside them, in dist/guest/. The image ships this directory and nothing
+// else; `node dist/src/cli/agent.js` stays the development entry.
+//
+// Modules the agent loads only when an option asks for them (the OTLP
+// exporter, the metrics server) stay lazy: esbuild wraps every module in an
+// initialiser that runs on its first require, so their code is parsed but
+// never run unless needed.
+import { build } from 'esbuild';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+
+const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const out = path.join(repo, 'dist', 'guest');
+const addon = path.join(repo, 'build', 'Release', 'agent_native.node');
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+await build({
+  entryPoints: {
+    'kata-agent': path.join(repo, 'dist/src/cli/agent.js'),
+    'guest-probe': path.join(repo, 'dist/src/host/guest-probe.js'),
+    // The client, for the debug console and the in-guest vsock check of the VM end-to-end.
+    'kata-agent-ctl': path.join(repo, 'dist/src/cli/ctl.js'),
+  },
+  outdir: out,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  // Keep function and class names: log lines and stack traces name them.
+  keepNames: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+if (existsSync(addon)) copyFileSync(addon, path.join(out, 'agent_native.node'));
