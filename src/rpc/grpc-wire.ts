@@ -1,16 +1,17 @@
-// gRPC's unary calls over HTTP/2, on node:http2 directly. The agent needs only
-// unary calls on connections it accepts itself (unix, vsock, yamux streams), so
-// this replaces a general gRPC server library: less to load at boot, and about
-// a third less time per call (measured in docs/benchmarks.md). The protocol:
-// POST /package.Service/Method, content-type application/grpc, one message
-// framed as [compressed flag:1][length:4 BE][bytes]; the answer is headers, one
-// framed message and trailers carrying grpc-status and grpc-message, or, on
-// error, a single headers frame with the status ("Trailers-Only").
-import http2 from 'node:http2';
+// gRPC's unary calls over the agent's own HTTP/2 server (./h2). The agent
+// needs only unary calls on connections it accepts itself (unix, vsock, yamux
+// streams). The protocol: POST /package.Service/Method, content-type
+// application/grpc, one message framed as [compressed flag:1][length:4 BE]
+// [bytes]; the answer is headers, one framed message and trailers carrying
+// grpc-status and grpc-message, or, on error, a single header block with the
+// status ("Trailers-Only").
 import type { Duplex } from 'node:stream';
 import zlib from 'node:zlib';
-import { admitConnection } from './authority-guard';
 import { AgentError } from './errors';
+import { H2Connection, type H2Limits } from './h2/connection';
+import { ErrorCode } from './h2/frames';
+import type { HeaderField } from './h2/hpack';
+import type { H2Stream } from './h2/stream';
 import { Code } from './status';
 import type { CallMetadata } from './types';
 
@@ -30,48 +31,26 @@ export interface WireServerOptions {
   /** Finds the handler of a path such as "/grpc.Health/Check". */
   route(path: string): UnaryHandler | undefined;
   maxMessageBytes: number;
+  /** HTTP/2 limits other than the defaults (tests use small ones). */
+  limits?: Partial<H2Limits>;
 }
 
-const { HTTP2_HEADER_STATUS, HTTP2_HEADER_CONTENT_TYPE, HTTP2_HEADER_PATH, HTTP2_HEADER_METHOD } =
-  http2.constants;
 const FRAME_HEADER = 5;
 // Go clients say how long they wait as "<digits><unit>".
 const TIMEOUT_UNITS_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 1e-3, n: 1e-6 };
-// The HTTP/2 defaults (64 KiB windows) would cost a round trip per 64 KiB of a large WriteStdin or CopyFile.
-const STREAM_WINDOW = 1 << 20;
-const SESSION_WINDOW = 16 << 20;
-// Frames larger than the 16 KiB default: a 32 KiB WriteStdin arrives in one DATA frame.
-const MAX_FRAME = 1 << 20;
 // grpc-message rides in a header: keep runtime error texts from blowing header limits.
 const MAX_STATUS_MESSAGE = 16 * 1024;
+const OK_HEADERS: readonly HeaderField[] = [
+  [':status', '200'],
+  ['content-type', 'application/grpc'],
+];
+const OK_TRAILERS: readonly HeaderField[] = [['grpc-status', '0']];
 
 export class WireServer {
-  private readonly h2: http2.Http2Server;
-  private readonly sessions = new Set<http2.ServerHttp2Session>();
+  private readonly connections = new Set<H2Connection>();
   private closing = false;
 
-  constructor(private readonly options: WireServerOptions) {
-    this.h2 = http2.createServer({
-      settings: { initialWindowSize: STREAM_WINDOW, maxHeaderListSize: 1 << 20, maxFrameSize: MAX_FRAME },
-      // In MB: request bodies up to the message limit are buffered in the session.
-      maxSessionMemory: 256,
-      maxSendHeaderBlockLength: 1 << 20,
-    });
-    this.h2.on('session', (session) => {
-      if (this.closing) {
-        session.destroy();
-        return;
-      }
-      this.sessions.add(session);
-      session.on('close', () => this.sessions.delete(session));
-      // A peer's protocol error ends its session only; the 'close' above tidies up.
-      session.on('error', () => undefined);
-      session.once('connect', () => {
-        if (!session.destroyed) session.setLocalWindowSize(SESSION_WINDOW);
-      });
-    });
-    this.h2.on('stream', (stream, headers) => this.onStream(stream, headers));
-  }
+  constructor(private readonly options: WireServerOptions) {}
 
   /** Serves HTTP/2 on an already-connected byte stream. */
   inject(connection: Duplex): void {
@@ -79,64 +58,65 @@ export class WireServer {
       connection.destroy();
       return;
     }
-    // Old grpc-go clients send an :authority that nghttp2 would refuse: see ./authority-guard.ts.
-    admitConnection(connection, (admitted) => {
-      if (this.closing) admitted.destroy();
-      else this.h2.emit('connection', admitted);
+    const h2 = new H2Connection(connection, {
+      onStream: (stream) => this.onStream(stream),
+      limits: this.options.limits,
     });
+    this.connections.add(h2);
+    void h2.whenClosed().then(() => this.connections.delete(h2));
   }
 
-  /** Sends GOAWAY to every session, lets their calls finish for `graceMs`, then cuts them. */
+  /** Sends GOAWAY on every connection, lets their calls finish for `graceMs`, then cuts them. */
   async shutdown(graceMs: number): Promise<void> {
     this.closing = true;
-    const sessions = [...this.sessions];
-    const closed = sessions.map((s) => new Promise<void>((resolve) => s.close(resolve)));
+    const connections = [...this.connections];
+    for (const c of connections) c.goAway();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.all(closed),
+      Promise.all(connections.map((c) => c.whenClosed())),
       new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
     ]);
     clearTimeout(timer);
-    for (const s of sessions) if (!s.destroyed) s.destroy();
+    for (const c of connections) c.destroy();
   }
 
-  private onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
-    // Errors on a stream (a reset racing our answer) concern that call only.
-    stream.on('error', () => undefined);
-    if (headers[HTTP2_HEADER_METHOD] !== 'POST') {
-      stream.respond({ [HTTP2_HEADER_STATUS]: 405 }, { endStream: true });
+  private onStream(stream: H2Stream): void {
+    const { headers } = stream;
+    if (headers[':method'] !== 'POST') {
+      stream.respond([[':status', '405']]);
       return;
     }
-    const contentType = String(headers[HTTP2_HEADER_CONTENT_TYPE] ?? '');
+    const contentType = String(headers['content-type'] ?? '');
     if (!contentType.startsWith('application/grpc')) {
-      stream.respond({ [HTTP2_HEADER_STATUS]: 415 }, { endStream: true });
+      stream.respond([[':status', '415']]);
       return;
     }
-    const path = String(headers[HTTP2_HEADER_PATH] ?? '');
+    const path = String(headers[':path']);
     const handler = this.options.route(path);
     if (!handler) {
-      // Drain what the client sends; the answer does not depend on it.
-      stream.resume();
+      // What the client still sends is dropped; the answer does not depend on it.
       sendStatus(stream, Code.UNIMPLEMENTED, `unknown method ${path}`);
       return;
     }
-    new UnaryCall(stream, headers, handler, this.options.maxMessageBytes).run();
+    new UnaryCall(stream, handler, this.options.maxMessageBytes).run();
   }
 }
 
 /** One unary call from its first byte to its trailers. */
 class UnaryCall implements WireCall {
+  readonly metadata: CallMetadata;
   private readonly listeners = new Set<() => void>();
   private done = false;
   private isCancelled = false;
   private deadline: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly stream: http2.ServerHttp2Stream,
-    readonly metadata: http2.IncomingHttpHeaders,
+    private readonly stream: H2Stream,
     private readonly handler: UnaryHandler,
     private readonly maxMessageBytes: number,
-  ) {}
+  ) {
+    this.metadata = stream.headers;
+  }
 
   cancelled(): boolean {
     return this.isCancelled;
@@ -160,24 +140,24 @@ class UnaryCall implements WireCall {
       }, timeoutMs);
     }
     // The stream closes before our answer when the client resets it or goes away.
-    this.stream.once('close', () => {
+    this.stream.onClose = () => {
       if (!this.done) this.cancel();
       this.done = true;
       clearTimeout(this.deadline);
-    });
+    };
     const chunks: Buffer[] = [];
     let size = 0;
-    const onData = (chunk: Buffer): void => {
+    this.stream.onData = (chunk) => {
       size += chunk.length;
       chunks.push(chunk);
       // The declared length is known from the first five bytes: refuse at once rather than buffer.
       const declared = size >= FRAME_HEADER ? declaredLength(chunks) : 0;
       if (size > this.maxMessageBytes + FRAME_HEADER || declared > this.maxMessageBytes) {
-        this.refuseBody(onData, chunks);
+        chunks.length = 0;
+        this.refuseBody();
       }
     };
-    this.stream.on('data', onData);
-    this.stream.once('end', () => {
+    this.stream.onEnd = () => {
       if (this.done) return;
       let message: Buffer;
       try {
@@ -187,6 +167,7 @@ class UnaryCall implements WireCall {
         this.finish(code, text);
         return;
       }
+      chunks.length = 0;
       this.handler(message, this).then(
         (response) => this.respond(response),
         (err: unknown) => {
@@ -195,23 +176,18 @@ class UnaryCall implements WireCall {
           this.finish(code, text);
         },
       );
-    });
+    };
   }
 
   /**
-   * Answers RESOURCE_EXHAUSTED, drops what was buffered and stops the client
-   * sending more: the stream is reset (NO_ERROR) once the status is on its way,
-   * so a client streaming without end costs nothing further.
+   * Answers RESOURCE_EXHAUSTED and resets the stream (NO_ERROR) right behind
+   * the status, so a client streaming without end costs nothing further: what
+   * it still sends on the stream is counted and dropped.
    */
-  private refuseBody(onData: (chunk: Buffer) => void, chunks: Buffer[]): void {
-    this.stream.off('data', onData);
-    chunks.length = 0;
+  private refuseBody(): void {
+    this.stream.onData = undefined;
     this.finish(Code.RESOURCE_EXHAUSTED, `request larger than ${this.maxMessageBytes} bytes`);
-    // Reset only after the status headers have been handed to the session, or they would be dropped.
-    setImmediate(() => {
-      if (!this.stream.destroyed) this.stream.close(http2.constants.NGHTTP2_NO_ERROR);
-    });
-    this.stream.resume();
+    this.stream.reset(ErrorCode.NO_ERROR);
   }
 
   /** The one request message of a unary call, decompressed if the client compressed it. */
@@ -245,7 +221,7 @@ class UnaryCall implements WireCall {
   }
 
   private respond(response: Buffer | Buffer[]): void {
-    if (this.done || this.stream.destroyed || this.stream.closed) return;
+    if (this.done || this.stream.closed) return;
     this.done = true;
     clearTimeout(this.deadline);
     const parts = Array.isArray(response) ? response : [response];
@@ -253,19 +229,12 @@ class UnaryCall implements WireCall {
     const prefix = Buffer.allocUnsafe(FRAME_HEADER);
     prefix[0] = 0;
     prefix.writeUInt32BE(length, 1);
-    this.stream.respond(
-      { [HTTP2_HEADER_STATUS]: 200, [HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc' },
-      { waitForTrailers: true },
-    );
-    this.stream.once('wantTrailers', () => this.stream.sendTrailers({ 'grpc-status': '0' }));
-    // Written as they are: large payloads (ReadStdout) are never copied here.
-    this.stream.write(prefix);
-    for (let i = 0; i < parts.length - 1; i++) this.stream.write(parts[i]);
-    this.stream.end(parts[parts.length - 1]);
+    // Large payloads (ReadStdout) are framed as they are, never copied here.
+    this.stream.respond(OK_HEADERS, [prefix, ...parts], OK_TRAILERS);
   }
 
   private finish(code: Code, message: string): void {
-    if (this.done || this.stream.destroyed) return;
+    if (this.done || this.stream.closed) return;
     this.done = true;
     clearTimeout(this.deadline);
     sendStatus(this.stream, code, message);
@@ -279,17 +248,13 @@ class UnaryCall implements WireCall {
   }
 }
 
-function sendStatus(stream: http2.ServerHttp2Stream, code: Code, message: string): void {
-  if (stream.destroyed || stream.closed || stream.headersSent) return;
-  stream.respond(
-    {
-      [HTTP2_HEADER_STATUS]: 200,
-      [HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
-      'grpc-status': String(code),
-      'grpc-message': percentEncode(message.slice(0, MAX_STATUS_MESSAGE)),
-    },
-    { endStream: true },
-  );
+/** A "trailers-only" answer: the status in the one header block, which ends the stream. */
+function sendStatus(stream: H2Stream, code: Code, message: string): void {
+  stream.respond([
+    ...OK_HEADERS,
+    ['grpc-status', String(code)],
+    ['grpc-message', percentEncode(message.slice(0, MAX_STATUS_MESSAGE))],
+  ]);
 }
 
 // setTimeout fires at once for delays past 2^31 - 1 ms (about 24.8 days).
