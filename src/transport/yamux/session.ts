@@ -40,6 +40,8 @@ interface PendingPing {
 }
 
 const MAX_STREAM_ID = 0xffffffff;
+// Unread output past which the session stops reading its peer.
+const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
 
 export class Session extends EventEmitter implements StreamHost {
   readonly role: 'client' | 'server';
@@ -58,6 +60,7 @@ export class Session extends EventEmitter implements StreamHost {
   private remoteGoAway = false;
   private closedWith: { err: Error | undefined } | undefined;
   private keepAlive: NodeJS.Timeout | undefined;
+  private readingPaused = false;
 
   constructor(
     private readonly conn: Duplex,
@@ -203,6 +206,13 @@ export class Session extends EventEmitter implements StreamHost {
     } catch (err) {
       if (err instanceof ProtocolError) this.protocolFailure(err);
       else this.fail(err as Error);
+      return;
+    }
+    // A peer that sends (pings, window games) without reading our answers would
+    // grow our output without bound: stop reading it until it catches up.
+    if (this.congested && !this.readingPaused && this.conn.writableLength > OUTPUT_HIGH_WATER) {
+      this.readingPaused = true;
+      this.conn.pause();
     }
   }
 
@@ -302,6 +312,10 @@ export class Session extends EventEmitter implements StreamHost {
 
   private drained(): void {
     this.congested = false;
+    if (this.readingPaused) {
+      this.readingPaused = false;
+      this.conn.resume();
+    }
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
     for (const fn of waiters) fn();
