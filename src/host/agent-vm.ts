@@ -94,9 +94,14 @@ export class AgentVm {
 
   /** One new client connection (a yamux stream on the serial channel). */
   async dial(timeoutMs: number): Promise<AgentClient> {
+    return new AgentClient(await this.rawStream(timeoutMs));
+  }
+
+  /** A bare yamux stream to the agent, for speaking HTTP/2 by hand. */
+  async rawStream(timeoutMs: number): Promise<Duplex> {
     const stream = await withTimeout(dialer(parseAddress(this.address))(), timeoutMs, 'dialing the agent');
     this.connections.push(stream);
-    return new AgentClient(stream);
+    return stream;
   }
 
   /**

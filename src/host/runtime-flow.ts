@@ -12,6 +12,7 @@ import {
   type BadInputAnswer,
   type ScsiResult,
 } from './scsi-and-bad-input';
+import { continuationFlood, type FloodResult } from './continuation-flood';
 import { StageTimer, type StageTiming } from './stage-timer';
 
 export interface RuntimeFlowOptions extends AgentVmOptions {
@@ -31,6 +32,8 @@ export interface RuntimeFlowResult {
   tapAfter: TapCounters;
   scsi: ScsiResult;
   badInput: BadInputAnswer[];
+  /** A CONTINUATION flood on a second yamux stream, Health.Check timed on the first. */
+  flood: FloodResult;
   /** Agent log lines seen on the guest console (hvc0). */
   agentConsoleLines: number;
   /** Whether /init's first line reached the console. */
@@ -98,6 +101,9 @@ export async function runRuntimeFlow(options: RuntimeFlowOptions): Promise<Runti
     const badInput = await st('requests naming missing hardware', () =>
       missingHardwareRequests(client, share, vm.timeout(30_000)),
     );
+    const flood = await st('CONTINUATION flood on another yamux stream', async () =>
+      continuationFlood(await agentVm.rawStream(vm.timeout(5000)), client, vm.timeout(60_000)),
+    );
 
     await st(`replay: ${teardown.length} teardown calls`, () => replay.run(teardown));
     const streams = await st('streams drained', () => replay.drain(vm.timeout(10_000)));
@@ -117,6 +123,7 @@ export async function runRuntimeFlow(options: RuntimeFlowOptions): Promise<Runti
       tapAfter,
       scsi,
       badInput,
+      flood,
       agentConsoleLines,
       initOnConsole,
       insmodFailures,

@@ -104,6 +104,17 @@ test(
     assert.match(blk.message, /waiting for device at PCI path 02\/1e .*virtio_blk/);
     for (const b of [scsi, blk]) assert.ok(b.ms < HOTPLUG_TIMEOUT_MS + 5000, `${b.what}: ${b.ms} ms`);
 
+    // The CONTINUATION flood that once took the guest down: cut off early with
+    // ENHANCE_YOUR_CALM while Health.Check kept answering on the runtime's stream.
+    const f = r.flood;
+    log(
+      `CONTINUATION flood: GOAWAY ${f.goAwayCode} after ${f.bytesSent >> 10} KiB (${f.goAwayText}); ` +
+        `Health.Check meanwhile ${f.healthMs.map((ms) => formatMs(ms)).join(', ')}`,
+    );
+    assert.equal(f.goAwayCode, 0xb, 'GOAWAY ENHANCE_YOUR_CALM');
+    assert.ok(f.bytesSent <= 2 << 20, `${f.bytesSent} bytes sent before the GOAWAY`);
+    assert.ok(f.healthMs.length > 0);
+
     // Every module loaded (nvdimm's too), and /init's and the agent's lines reached the
     // console the runtime reads (hvc0).
     assert.deepEqual(r.insmodFailures, []);
