@@ -15,6 +15,7 @@ import { lifecycleCases } from './cases/lifecycle';
 import { stdioCases } from './cases/stdio';
 import { containerMemory } from './cases/container-memory';
 import { unaryLatency } from './cases/unary';
+import { goHealthLatency, goReadStdout } from './cases/grpc-go';
 
 export interface BenchContext {
   rounds: number;
@@ -44,6 +45,17 @@ const GROUPS: CaseGroup[] = [
         transport: 'yamux',
       }),
     ],
+  },
+  {
+    ids: ['go-unary-unix', 'go-unary-yamux'],
+    run: async (ctx) => [
+      await goHealthLatency({ rounds: ctx.rounds, calls: 2000, transport: 'unix' }),
+      await goHealthLatency({ rounds: ctx.rounds, calls: 2000, transport: 'yamux' }),
+    ],
+  },
+  {
+    ids: ['go-stdout-unix', 'go-stdout-yamux'],
+    run: (ctx) => goReadStdout({ rounds: ctx.rounds, bytes: 128 * 1024 * 1024 }),
   },
   {
     ids: ['startup', 'rss-idle', 'rss-rpcs', 'rss-rpcs-small-heap'],

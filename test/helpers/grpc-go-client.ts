@@ -74,3 +74,42 @@ export async function runGoCalls(
   }
   return results;
 }
+
+export interface GoBenchOptions extends Omit<GoRunOptions, 'parallel'> {
+  /** Run each call this many times; each line is then "took NANOS". */
+  repeat?: number;
+  /** Run each call until it fails; each line is then "drained CALLS BYTES NANOS". */
+  drain?: boolean;
+}
+
+/** grpc-go timing its own calls (no process start or pipe in the figure): one output line per call. */
+export async function runGoBench(
+  socket: string,
+  calls: GoCall[],
+  options: GoBenchOptions,
+): Promise<string[]> {
+  const args = ['-socket', socket];
+  if (options.yamux) args.push('-yamux');
+  if (options.authority) args.push('-authority', options.authority);
+  if (options.repeat) args.push('-repeat', String(options.repeat));
+  if (options.drain) args.push('-drain');
+  const child = spawn(grpcGoClientBinary(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve(code));
+  });
+  child.stdin.end(
+    calls.map((c) => `${c.method} ${Buffer.from(c.request).toString('hex')} ${c.timeoutMs ?? 0}\n`).join(''),
+  );
+  const code = await exited;
+  const lines = stdout.split('\n').filter(Boolean);
+  const failed = lines.find((l) => l.startsWith('err '));
+  if (code !== 0 || lines.length !== calls.length || failed) {
+    throw new Error(`grpc-go-client exited ${code}: ${failed ?? ''} ${stderr}`);
+  }
+  return lines;
+}
