@@ -1,6 +1,8 @@
 # Sourced inside a private mount namespace by the tests, benchmarks and local
-# demo. crun refuses a hybrid cgroup layout (v1 controllers plus cgroup2
-# beside them), so the cgroup2 mount is hidden here, in this namespace only.
+# demo. crun refuses a hybrid cgroup layout whose cgroup2 half holds a
+# controller, as this machine's does; on such a layout the agent runs runc
+# instead (test/cgroups/layout.test.ts). To exercise crun, the cgroup2 mount is
+# hidden here, in this namespace only.
 # A small private tmpfs takes its place: the runtimes still make directories
 # under that path (they follow /proc/self/cgroup's "0::" line), and those must
 # vanish with the namespace instead of piling up in the machine's

@@ -8,7 +8,8 @@
 import type { Duplex } from 'node:stream';
 import zlib from 'node:zlib';
 import { AgentError } from './errors';
-import { H2Connection, type H2Limits } from './h2/connection';
+import { H2Connection } from './h2/connection';
+import type { H2Limits } from './h2/limits';
 import { ErrorCode } from './h2/frames';
 import type { HeaderField } from './h2/hpack';
 import type { H2Stream } from './h2/stream';

@@ -3,13 +3,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CgroupFs } from '../cgroups/cgroup-fs';
+import { detectCgroupLayout } from '../cgroups/layout';
 import { OomQueue } from '../cgroups/oom';
 import type { AgentConfig } from '../config/options';
 import type { DeviceManager } from '../devices/types';
 import type { Logger } from '../logging/logger';
 import { sharedReaper } from '../process/shared-reaper';
 import { native } from '../native';
-import { exposeReadOnly } from '../runtime/binary';
+import { exposeReadOnly, which } from '../runtime/binary';
+import { chooseOciRuntime } from '../runtime/choose';
 import { OciRuntime } from '../runtime/oci-runtime';
 import type { StorageManager } from '../storage/types';
 import { PendingDeletions } from './deletions';
@@ -38,10 +40,14 @@ export function containerSupport(
   const paths = new GuestPaths(config.guestRoot);
   const reaper = sharedReaper(log);
   reaper.start();
-  const exposed = exposeReadOnly(config.ociRuntime, paths.guest('/run/kata-agent/bin'), log);
+  const choice = chooseOciRuntime(config.ociRuntime, detectCgroupLayout(config.sysRoot || '/'), (name) =>
+    Boolean(which(name)),
+  );
+  if (choice.warning) log.warn({ runtime: choice.name }, choice.warning);
+  const exposed = exposeReadOnly(choice.name, paths.guest('/run/kata-agent/bin'), log);
   const runtime = new OciRuntime({
-    name: config.ociRuntime,
-    stateRoot: paths.runtimeState(config.ociRuntime),
+    name: choice.name,
+    stateRoot: paths.runtimeState(choice.name),
     binary: exposed?.path,
     env: exposed?.env,
     watcher: typeof native().spawn === 'function' ? reaper : undefined,

@@ -18,76 +18,39 @@ import {
   FrameType,
   H2Error,
   MAX_WINDOW,
-  Setting,
   smallFrame,
   u32,
   unpad,
 } from './frames';
-import { HeaderListTooLarge, HpackDecoder, HpackError, encodeHeaderBlock, type HeaderField } from './hpack';
+import { HeaderBlockReader, type HeaderBlock } from './header-block';
+import { encodeHeaderBlock, type HeaderField } from './hpack';
+import { DEFAULT_LIMITS, FloodBudget, type H2Limits } from './limits';
 import { Outbound } from './outbound';
+import { ReceiveWindow } from './receive-window';
 import { requestHeaders } from './request-headers';
+import { encodeSettings, readSettings } from './settings';
 import { H2Stream, type StreamOwner } from './stream';
-
-export interface H2Limits {
-  maxConcurrentStreams: number;
-  /** Per-stream receive window we advertise. */
-  streamWindow: number;
-  /** Connection receive window we open at the start. */
-  connectionWindow: number;
-  maxFrameSize: number;
-  maxHeaderListSize: number;
-  /** Request body bytes held on one connection past which its window stops opening. */
-  heldBudget: number;
-  /** Unread output past which we stop reading the client. */
-  outputHighWater: number;
-  /** Control frames that do no work: a burst, and how many per second after it. */
-  floodBurst: number;
-  floodPerSecond: number;
-}
-
-export const DEFAULT_LIMITS: H2Limits = {
-  maxConcurrentStreams: 1024,
-  streamWindow: 1 << 20,
-  connectionWindow: 16 << 20,
-  maxFrameSize: 1 << 20,
-  maxHeaderListSize: 64 << 10,
-  heldBudget: 32 << 20,
-  outputHighWater: 4 << 20,
-  floodBurst: 10_000,
-  floodPerSecond: 10_000,
-};
 
 export interface H2ConnectionOptions {
   onStream(stream: H2Stream): void;
   limits?: Partial<H2Limits>;
 }
 
-interface PendingBlock {
-  streamId: number;
-  endStream: boolean;
-  parts: Buffer[];
-  bytes: number;
-}
-
 export class H2Connection implements StreamOwner {
   private readonly limits: H2Limits;
   private readonly reader: FrameReader;
-  private readonly decoder = new HpackDecoder();
+  private readonly blocks: HeaderBlockReader;
+  private readonly flood: FloodBudget;
   private readonly out: Outbound;
   private readonly streams = new Map<number, H2Stream>();
   private prefaceSeen = 0;
   private settingsSeen = false;
   private lastStreamId = 0;
   private peerInitialWindow = DEFAULT_WINDOW;
-  private block: PendingBlock | undefined;
-  private recvWindow = DEFAULT_WINDOW;
-  private recvUnacked = 0;
-  private held = 0;
+  private readonly window: ReceiveWindow;
   private goingAway = false;
   private peerGoingAway = false;
   private closed = false;
-  private tokens: number;
-  private tokensAt = Date.now();
   private readonly closeWaiters: (() => void)[] = [];
 
   constructor(
@@ -95,7 +58,11 @@ export class H2Connection implements StreamOwner {
     private readonly options: H2ConnectionOptions,
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.tokens = this.limits.floodBurst;
+    this.window = new ReceiveWindow(this.limits.connectionWindow, this.limits.heldBudget, (increment) => {
+      if (!this.closed) this.out.push(smallFrame(FrameType.WINDOW_UPDATE, 0, 0, u32(increment)));
+    });
+    this.flood = new FloodBudget(this.limits.floodBurst, this.limits.floodPerSecond);
+    this.blocks = new HeaderBlockReader(this.limits.maxHeaderListSize, () => this.spend());
     this.reader = new FrameReader(this.limits.maxFrameSize);
     this.out = new Outbound(
       socket,
@@ -160,23 +127,8 @@ export class H2Connection implements StreamOwner {
   }
 
   private sendSettings(): void {
-    const settings: [number, number][] = [
-      [Setting.MAX_CONCURRENT_STREAMS, this.limits.maxConcurrentStreams],
-      [Setting.INITIAL_WINDOW_SIZE, this.limits.streamWindow],
-      [Setting.MAX_FRAME_SIZE, this.limits.maxFrameSize],
-      [Setting.MAX_HEADER_LIST_SIZE, this.limits.maxHeaderListSize],
-    ];
-    const payload = Buffer.alloc(settings.length * 6);
-    settings.forEach(([id, value], i) => {
-      payload.writeUInt16BE(id, i * 6);
-      payload.writeUInt32BE(value, i * 6 + 2);
-    });
-    this.out.push(smallFrame(FrameType.SETTINGS, 0, 0, payload));
-    const extra = this.limits.connectionWindow - DEFAULT_WINDOW;
-    if (extra > 0) {
-      this.recvWindow += extra;
-      this.out.push(smallFrame(FrameType.WINDOW_UPDATE, 0, 0, u32(extra)));
-    }
+    this.out.push(smallFrame(FrameType.SETTINGS, 0, 0, encodeSettings(this.limits)));
+    this.window.open();
   }
 
   private onBytes(chunk: Buffer): void {
@@ -206,7 +158,7 @@ export class H2Connection implements StreamOwner {
   }
 
   private onFrame(frame: Frame): void {
-    if (this.block && frame.type !== FrameType.CONTINUATION) {
+    if (this.blocks.open && frame.type !== FrameType.CONTINUATION) {
       throw new H2Error(ErrorCode.PROTOCOL_ERROR, `frame type ${frame.type} inside a header block`);
     }
     if (!this.settingsSeen && (frame.type !== FrameType.SETTINGS || frame.flags & Flag.ACK)) {
@@ -248,32 +200,28 @@ export class H2Connection implements StreamOwner {
     const id = frame.streamId;
     if (id === 0) throw new H2Error(ErrorCode.PROTOCOL_ERROR, 'DATA on stream 0');
     const length = frame.payload.length;
-    if (length > this.recvWindow) {
-      throw new H2Error(ErrorCode.FLOW_CONTROL_ERROR, 'DATA beyond the connection window');
-    }
-    this.recvWindow -= length;
+    this.window.take(length);
     const stream = this.streams.get(id);
     if (!stream) {
       if (id > this.lastStreamId) throw new H2Error(ErrorCode.PROTOCOL_ERROR, `DATA on idle stream ${id}`);
       // A stream we already closed: its bytes still count against the connection window.
-      this.consumed(length);
+      this.window.consumed(length, 0);
       return;
     }
     const body = unpad(frame);
     if (stream.remoteEnded) {
-      this.consumed(length);
+      this.window.consumed(length, 0);
       throw new H2Error(ErrorCode.STREAM_CLOSED, 'DATA after END_STREAM', id);
     }
     if (length > stream.recvWindow) {
-      this.consumed(length);
+      this.window.consumed(length, 0);
       throw new H2Error(ErrorCode.FLOW_CONTROL_ERROR, 'DATA beyond the stream window', id);
     }
     const endStream = (frame.flags & Flag.END_STREAM) !== 0;
     if (length === 0 && !endStream) this.spend();
     stream.recvWindow -= length;
     stream.held += length;
-    this.held += length;
-    this.consumed(length);
+    this.window.consumed(length, length);
     if (body.length > 0) stream.onData?.(body);
     if (stream.closed) return;
     stream.recvUnacked += length;
@@ -286,48 +234,17 @@ export class H2Connection implements StreamOwner {
   }
 
   private onHeaders(frame: Frame): void {
-    if (frame.streamId === 0) throw new H2Error(ErrorCode.PROTOCOL_ERROR, 'HEADERS on stream 0');
-    const priority = frame.flags & Flag.PRIORITY ? 5 : 0;
-    const fragment = unpad(frame, priority).subarray(priority);
-    this.block = {
-      streamId: frame.streamId,
-      endStream: (frame.flags & Flag.END_STREAM) !== 0,
-      parts: [],
-      bytes: 0,
-    };
-    this.addFragment(fragment, frame.flags);
+    const block = this.blocks.headers(frame);
+    if (block) this.onHeaderBlock(block);
   }
 
   private onContinuation(frame: Frame): void {
-    if (!this.block || frame.streamId !== this.block.streamId) {
-      throw new H2Error(ErrorCode.PROTOCOL_ERROR, 'CONTINUATION without a header block to continue');
-    }
-    this.addFragment(frame.payload, frame.flags);
+    const block = this.blocks.continuation(frame);
+    if (block) this.onHeaderBlock(block);
   }
 
-  /** Gathers a header block, refusing it as soon as it outgrows what a header list may be. */
-  private addFragment(fragment: Buffer, flags: number): void {
-    const block = this.block!;
-    const endHeaders = (flags & Flag.END_HEADERS) !== 0;
-    if (fragment.length === 0 && !endHeaders) this.spend();
-    block.bytes += fragment.length;
-    // Huffman coding can make a field at most about 4 times longer than its text.
-    if (block.bytes > 4 * this.limits.maxHeaderListSize) {
-      this.block = undefined;
-      throw new H2Error(
-        ErrorCode.ENHANCE_YOUR_CALM,
-        `header block larger than ${4 * this.limits.maxHeaderListSize} bytes`,
-      );
-    }
-    block.parts.push(fragment);
-    if (!endHeaders) return;
-    this.block = undefined;
-    this.onHeaderBlock(block, block.parts.length === 1 ? block.parts[0] : Buffer.concat(block.parts));
-  }
-
-  private onHeaderBlock(block: PendingBlock, raw: Buffer): void {
+  private onHeaderBlock(block: HeaderBlock): void {
     const id = block.streamId;
-    const fields = this.decodeBlock(raw);
     const existing = this.streams.get(id);
     if (existing) {
       // Trailers: they end the request, and gRPC has no use for their content.
@@ -347,21 +264,11 @@ export class H2Connection implements StreamOwner {
     if (this.streams.size >= this.limits.maxConcurrentStreams) {
       throw new H2Error(ErrorCode.REFUSED_STREAM, 'too many concurrent streams', id);
     }
-    const headers = requestHeaders(id, fields);
+    const headers = requestHeaders(id, block.fields);
     const stream = new H2Stream(id, headers, this, this.peerInitialWindow, this.limits.streamWindow);
     this.streams.set(id, stream);
     this.options.onStream(stream);
     if (block.endStream && !stream.closed) this.remoteEnd(stream);
-  }
-
-  private decodeBlock(raw: Buffer): readonly HeaderField[] {
-    try {
-      return this.decoder.decode(raw, this.limits.maxHeaderListSize);
-    } catch (err) {
-      if (err instanceof HpackError) throw new H2Error(ErrorCode.COMPRESSION_ERROR, err.message);
-      if (err instanceof HeaderListTooLarge) throw new H2Error(ErrorCode.ENHANCE_YOUR_CALM, err.message);
-      throw err;
-    }
   }
 
   private onReset(frame: Frame): void {
@@ -382,31 +289,19 @@ export class H2Connection implements StreamOwner {
         throw new H2Error(ErrorCode.FRAME_SIZE_ERROR, 'SETTINGS ACK with a payload');
       return;
     }
-    if (frame.payload.length % 6 !== 0) throw new H2Error(ErrorCode.FRAME_SIZE_ERROR, 'SETTINGS length');
+    const settings = readSettings(frame.payload);
     if (this.settingsSeen) this.spend();
     this.settingsSeen = true;
-    let windowChanged = false;
-    for (let at = 0; at < frame.payload.length; at += 6) {
-      const id = frame.payload.readUInt16BE(at);
-      const value = frame.payload.readUInt32BE(at + 2);
-      if (id === Setting.ENABLE_PUSH && value > 1) {
-        throw new H2Error(ErrorCode.PROTOCOL_ERROR, `SETTINGS_ENABLE_PUSH ${value}`);
-      } else if (id === Setting.INITIAL_WINDOW_SIZE) {
-        if (value > MAX_WINDOW) throw new H2Error(ErrorCode.FLOW_CONTROL_ERROR, `initial window ${value}`);
-        const delta = value - this.peerInitialWindow;
-        this.peerInitialWindow = value;
-        for (const stream of this.streams.values()) {
-          stream.sendWindow += delta;
-          if (stream.sendWindow > MAX_WINDOW) {
-            throw new H2Error(ErrorCode.FLOW_CONTROL_ERROR, 'a stream window grew past 2^31-1');
-          }
+    if (settings.maxFrameSize !== undefined) this.out.peerMaxFrame = settings.maxFrameSize;
+    const windowChanged = settings.initialWindow !== undefined;
+    if (settings.initialWindow !== undefined) {
+      const delta = settings.initialWindow - this.peerInitialWindow;
+      this.peerInitialWindow = settings.initialWindow;
+      for (const stream of this.streams.values()) {
+        stream.sendWindow += delta;
+        if (stream.sendWindow > MAX_WINDOW) {
+          throw new H2Error(ErrorCode.FLOW_CONTROL_ERROR, 'a stream window grew past 2^31-1');
         }
-        windowChanged = true;
-      } else if (id === Setting.MAX_FRAME_SIZE) {
-        if (value < 16384 || value > 16777215) {
-          throw new H2Error(ErrorCode.PROTOCOL_ERROR, `SETTINGS_MAX_FRAME_SIZE ${value}`);
-        }
-        this.out.peerMaxFrame = value;
       }
     }
     this.out.push(smallFrame(FrameType.SETTINGS, Flag.ACK, 0, Buffer.alloc(0)));
@@ -454,24 +349,9 @@ export class H2Connection implements StreamOwner {
     this.out.pump(stream);
   }
 
-  /** Connection-window bytes the client may reuse, handed back once enough add up and we hold little. */
-  private consumed(length: number): void {
-    this.recvUnacked += length;
-    this.openWindow();
-  }
-
-  private openWindow(): void {
-    if (this.closed || this.recvUnacked < this.limits.connectionWindow / 4) return;
-    if (this.held > this.limits.heldBudget) return;
-    this.out.push(smallFrame(FrameType.WINDOW_UPDATE, 0, 0, u32(this.recvUnacked)));
-    this.recvWindow += this.recvUnacked;
-    this.recvUnacked = 0;
-  }
-
   private release(stream: H2Stream): void {
-    this.held -= stream.held;
+    this.window.release(stream.held);
     stream.held = 0;
-    this.openWindow();
   }
 
   private remoteEnd(stream: H2Stream): void {
@@ -504,13 +384,8 @@ export class H2Connection implements StreamOwner {
     if (stream) this.closeStream(stream);
   }
 
-  /** Work-free control frames cost a token; tokens come back at a fixed rate. */
   private spend(): void {
-    const now = Date.now();
-    const refill = ((now - this.tokensAt) * this.limits.floodPerSecond) / 1000;
-    this.tokens = Math.min(this.limits.floodBurst, this.tokens + refill) - 1;
-    this.tokensAt = now;
-    if (this.tokens < 0) throw new H2Error(ErrorCode.ENHANCE_YOUR_CALM, 'too many control frames');
+    this.flood.spend();
   }
 
   private endIfIdle(): void {
@@ -536,7 +411,7 @@ export class H2Connection implements StreamOwner {
   private terminate(): void {
     if (this.closed) return;
     this.closed = true;
-    this.block = undefined;
+    this.blocks.drop();
     for (const stream of [...this.streams.values()]) this.closeStream(stream);
     for (const resolve of this.closeWaiters.splice(0)) resolve();
   }
