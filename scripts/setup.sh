@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PACKAGES=(crun runc busybox-static qemu-system-x86 golang-go golang-github-hashicorp-yamux-dev golang-google-grpc-dev
-  socat iproute2 e2fsprogs procps kmod util-linux xz-utils cpio)
+  socat iproute2 e2fsprogs procps kmod util-linux xz-utils cpio nghttp2-client)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

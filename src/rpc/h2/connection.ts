@@ -390,6 +390,9 @@ export class H2Connection implements StreamOwner {
 
   private endIfIdle(): void {
     if ((this.goingAway || this.peerGoingAway) && this.streams.size === 0 && !this.closed) {
+      // Every close is announced (RFC 9113 §6.8), also when the client asked for it.
+      if (!this.goingAway) this.out.push(goAwayFrame(this.lastStreamId, ErrorCode.NO_ERROR, ''));
+      this.goingAway = true;
       this.out.flush();
       this.socket.end();
     }
