@@ -135,6 +135,26 @@ test('grpc-js client: gzip-compressed requests and 8 MiB messages both ways arri
   );
 });
 
+test('grpc-js client: a request at the 16 MiB limit arrives whole, one past it is RESOURCE_EXHAUSTED', async () => {
+  await withServer({ writeStdin: async (req) => ({ len: req.data.length }) }, async (h) => {
+    const c = h.client({ 'grpc.max_send_message_length': 32 << 20 });
+    // Exactly 16 MiB: two 3-byte id fields, then data's tag and 4-byte varint length.
+    const atLimit = (16 << 20) - 6 - 5;
+    assert.deepEqual(
+      await unary(c, 'writeStdin', { container_id: 'c', exec_id: 'e', data: Buffer.alloc(atLimit) }),
+      {
+        len: atLimit,
+      },
+    );
+    await assert.rejects(
+      unary(c, 'writeStdin', { container_id: 'c', exec_id: 'e', data: Buffer.alloc(16 << 20) }),
+      {
+        code: Code.RESOURCE_EXHAUSTED,
+      },
+    );
+  });
+});
+
 test('a deadline cancels the handler and answers DEADLINE_EXCEEDED; a client cancel reaches the handler', async () => {
   let cancels = 0;
   await withServer(
