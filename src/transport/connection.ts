@@ -21,7 +21,11 @@ export interface ServeOptions {
   /** For log lines: where the connection came from. */
   source: string;
   yamux?: Omit<SessionOptions, 'role' | 'log'>;
+  /** A connection that has not said what it speaks within this long is closed (default 10 s). */
+  silentTimeoutMs?: number;
 }
+
+const SILENT_TIMEOUT_MS = 10_000;
 
 export type Protocol = 'http2' | 'yamux' | 'unknown';
 
@@ -47,10 +51,18 @@ export function serveConnection(
   const onError = (err: Error): void => {
     options.log.debug({ source: options.source, error: err.message }, 'connection failed before it spoke');
   };
+  // An abandoned connection must not hold an fd and a buffer for ever.
+  const silent = setTimeout(() => {
+    options.log.debug({ source: options.source }, 'closing a connection that never spoke');
+    conn.destroy();
+  }, options.silentTimeoutMs ?? SILENT_TIMEOUT_MS);
+  silent.unref();
+  conn.once('close', () => clearTimeout(silent));
   const onData = (chunk: Buffer): void => {
     head = head.length ? Buffer.concat([head, chunk]) : chunk;
     const protocol = classify(head, options.allowYamux);
     if (!protocol) return;
+    clearTimeout(silent);
     conn.off('data', onData);
     conn.off('error', onError);
     conn.pause();

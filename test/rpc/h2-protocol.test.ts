@@ -5,12 +5,16 @@
 // answered. Flow control is checked both ways.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
+import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { AgentServer } from '../../src/rpc/server';
 import { healthHandlers } from '../../src/rpc/handlers/health';
 import { createLogger } from '../../src/logging/logger';
-import { Setting } from '../../src/rpc/h2/frames';
+import { CLIENT_PREFACE, Setting } from '../../src/rpc/h2/frames';
+import { WireServer } from '../../src/rpc/grpc-wire';
+import { serveConnection } from '../../src/transport/connection';
 import type { AgentHandlers } from '../../src/rpc/types';
 import { listenUnix } from '../../src/transport/unix';
 import { H2, RawH2, settingsPayload, u32 } from '../helpers/raw-h2';
@@ -268,4 +272,33 @@ test('a client that never reads: the server stops reading it instead of queueing
     },
     { readStdout },
   );
+});
+
+test('abandoned connections are closed: silent before the preface, or without SETTINGS after it', async () => {
+  const { logger } = createLogger({ level: 'silent' });
+  const wire = new WireServer({
+    route: () => undefined,
+    maxMessageBytes: 1024,
+    limits: { handshakeMs: 200 },
+  });
+  const socket = path.join(os.tmpdir(), `kata-h2-${process.pid}-abandon.sock`);
+  const listener = await listenUnix(socket, (c) =>
+    serveConnection(c, wire, { log: logger, allowYamux: true, source: 'test', silentTimeoutMs: 200 }),
+  );
+  try {
+    const silent = net.connect(socket);
+    silent.on('error', () => undefined);
+    const t0 = Date.now();
+    await once(silent, 'close');
+    assert.ok(Date.now() - t0 < 3000, 'a connection that never spoke is closed');
+    const c = new RawH2(net.connect(socket));
+    c.write(CLIENT_PREFACE);
+    const away = await c.goAway();
+    assert.equal(away.code, ErrorCode.PROTOCOL_ERROR);
+    assert.match(away.debug, /no SETTINGS/);
+    await c.closed;
+  } finally {
+    await listener.close();
+    await wire.shutdown(100);
+  }
 });

@@ -71,6 +71,12 @@ export class H2Connection implements StreamOwner {
       (stream) => this.localEnd(stream),
     );
     this.sendSettings();
+    const handshake = setTimeout(() => {
+      if (!this.settingsSeen)
+        this.fail(new H2Error(ErrorCode.PROTOCOL_ERROR, 'no SETTINGS from the client in time'));
+    }, this.limits.handshakeMs);
+    handshake.unref();
+    this.closeWaiters.push(() => clearTimeout(handshake));
     socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
     socket.on('error', () => this.terminate());
     socket.on('close', () => this.terminate());

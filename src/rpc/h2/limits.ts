@@ -19,6 +19,8 @@ export interface H2Limits {
   /** Control frames that do no work: a burst, and how many per second after it. */
   floodBurst: number;
   floodPerSecond: number;
+  /** The client's first SETTINGS must come within this long. */
+  handshakeMs: number;
 }
 
 export const DEFAULT_LIMITS: H2Limits = {
@@ -31,6 +33,7 @@ export const DEFAULT_LIMITS: H2Limits = {
   outputHighWater: 4 << 20,
   floodBurst: 10_000,
   floodPerSecond: 10_000,
+  handshakeMs: 10_000,
 };
 
 /** Tokens spent by work-free frames and refilled with time; running out is ENHANCE_YOUR_CALM. */
