@@ -10,10 +10,11 @@ import { parseArgs } from 'node:util';
 import { machineInfo } from './lib/machine';
 import { runInNamespace } from './lib/namespace';
 import { fuzzSoak } from './soak/fuzz';
+import { abuseSoak } from './soak/abuse';
 import { execSoak, integritySoak } from './soak/containers';
 import type { SoakOptions, SoakStep } from './soak/step';
 
-const STEPS: SoakStep[] = [integritySoak, execSoak, fuzzSoak];
+const STEPS: SoakStep[] = [integritySoak, execSoak, fuzzSoak, abuseSoak];
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

@@ -53,6 +53,7 @@ bool agent_get_buffer(napi_env env, napi_value v, const char *what, void **data,
 bool agent_get_string(napi_env env, napi_value v, const char *what, bool nullable, char **out);
 
 napi_value agent_undefined(napi_env env);
+napi_value agent_bool(napi_env env, bool value);
 napi_value agent_int(napi_env env, int64_t value);
 napi_value agent_fd_pair(napi_env env, int a, int b);
 

@@ -161,6 +161,12 @@ napi_value agent_undefined(napi_env env) {
   return v;
 }
 
+napi_value agent_bool(napi_env env, bool value) {
+  napi_value v = NULL;
+  napi_get_boolean(env, value, &v);
+  return v;
+}
+
 napi_value agent_int(napi_env env, int64_t value) {
   napi_value v = NULL;
   NAPI_OK(env, napi_create_int64(env, value, &v));

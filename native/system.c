@@ -3,6 +3,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/random.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -144,6 +147,32 @@ static napi_value do_settimeofday(napi_env env, napi_callback_info info) {
   return agent_undefined(env);
 }
 
+/* Hands memory glibc holds free back to the kernel (the heap and every arena);
+ * false where the C library has no such call. */
+static napi_value trim_memory(napi_env env, napi_callback_info info) {
+  (void)info;
+#ifdef __GLIBC__
+  malloc_trim(0);
+  return agent_bool(env, true);
+#else
+  return agent_bool(env, false);
+#endif
+}
+
+/* glibc raises its mmap threshold (up to 32 MiB) each time a large mmapped block
+ * is freed, after which large buffers come from the heap and stay there once
+ * freed. A fixed threshold keeps large buffers in their own mappings. */
+static napi_value fix_mmap_threshold(napi_env env, napi_callback_info info) {
+  ARGS(env, info, 1, argv);
+  uint32_t bytes;
+  if (!agent_get_uint32(env, argv[0], "bytes", &bytes)) return NULL;
+#ifdef __GLIBC__
+  return agent_bool(env, mallopt(M_MMAP_THRESHOLD, (int)bytes) == 1);
+#else
+  return agent_bool(env, false);
+#endif
+}
+
 static napi_value do_sync(napi_env env, napi_callback_info info) {
   (void)info;
   sync();
@@ -218,6 +247,8 @@ bool agent_register_system(napi_env env, napi_value exports) {
       {"reseedCrng", reseed_crng},
       {"settimeofday", do_settimeofday},
       {"sync", do_sync},
+      {"trimMemory", trim_memory},
+      {"fixMmapThreshold", fix_mmap_threshold},
       {"syncAsync", do_sync_async},
       {"reboot", do_reboot},
   };

@@ -8,7 +8,7 @@
 // initialiser that runs on its first require, so their code is parsed but
 // never run unless needed.
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,3 +38,8 @@ await build({
   logLevel: 'warning',
 });
 if (existsSync(addon)) copyFileSync(addon, path.join(out, 'agent_native.node'));
+// Run directly, the bundle asks node for the agent's V8 flags (src/config/node-flags.ts).
+const { AGENT_NODE_FLAGS } = await import(path.join(repo, 'dist/src/config/node-flags.js'));
+const agent = path.join(out, 'kata-agent.js');
+const code = readFileSync(agent, 'utf8').replace(/^#!.*\n/, '');
+writeFileSync(agent, `#!/usr/bin/env -S node ${AGENT_NODE_FLAGS.join(' ')}\n${code}`, { mode: 0o755 });

@@ -1,5 +1,6 @@
 // Composition root: builds every module from the configuration, wires their
 // handlers into one gRPC server and opens the channels the host talks on.
+import { keepLargeBuffersMapped } from './common/idle-gc';
 import type { AgentConfig } from './config/options';
 import { createDeviceSubsystem } from './devices';
 import { createGuestOperations } from './guest';
@@ -51,6 +52,7 @@ export async function startAgent(
   options: StartOptions = {},
 ): Promise<RunningAgent> {
   const log = logging.logger;
+  keepLargeBuffersMapped();
   const tracing = new AgentTracing({
     mode: config.trace,
     endpoint: config.traceEndpoint,

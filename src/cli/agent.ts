@@ -5,6 +5,7 @@ import { parseFlags, USAGE } from '../config/flags';
 import { createLogger, type AgentLogging } from '../logging/logger';
 import { startAgent } from '../agent';
 import { AGENT_VERSION } from '../version';
+import { missingNodeFlags } from '../config/node-flags';
 import {
   allowCoreDumps,
   finishPid1,
@@ -34,6 +35,13 @@ async function main(logging: AgentLogging, guard: Pid1Guard | undefined): Promis
   }
   log.level = flags.config.logLevel;
   for (const w of flags.warnings) log.warn(w);
+  const missing = missingNodeFlags();
+  if (missing.length > 0) {
+    log.info(
+      { missing: missing.join(' ') },
+      "node started without the agent's V8 flags: memory peaks will be higher",
+    );
+  }
   if (pid1) {
     await finishPid1({
       root: flags.config.sysRoot,

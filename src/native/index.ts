@@ -135,6 +135,10 @@ export interface NativeBinding {
   /** sec >= 0 and 0 <= usec < 1e6, checked before the call. */
   settimeofday(sec: number, usec: number): void;
   sync(): void;
+  /** malloc_trim(0): free heap memory back to the kernel; false where the C library lacks it. */
+  trimMemory(): boolean;
+  /** mallopt(M_MMAP_THRESHOLD): stops glibc moving large buffers onto the heap; false where unsupported. */
+  fixMmapThreshold(bytes: number): boolean;
   /** sync(2) on libuv's thread pool: the event loop keeps serving meanwhile. */
   syncAsync(): Promise<void>;
   /** reboot(2) with one of constants.LINUX_REBOOT_CMD_*; returns only on failure or for CAD_ON/OFF. */

@@ -6,6 +6,7 @@
 // grpc-status and grpc-message, or, on error, a single header block with the
 // status ("Trailers-Only").
 import type { Duplex } from 'node:stream';
+import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { AgentError } from './errors';
 import { H2Connection } from './h2/connection';
@@ -36,6 +37,14 @@ export interface WireServerOptions {
   limits?: Partial<H2Limits>;
 }
 
+const gunzip = promisify(zlib.gunzip);
+const inflate = promisify(zlib.inflate);
+let decompressing: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+  const turn = decompressing.then(work, work);
+  decompressing = turn.catch(() => undefined);
+  return turn;
+}
 const FRAME_HEADER = 5;
 // Go clients say how long they wait as "<digits><unit>".
 const TIMEOUT_UNITS_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 1e-3, n: 1e-6 };
@@ -160,23 +169,18 @@ class UnaryCall implements WireCall {
     };
     this.stream.onEnd = () => {
       if (this.done) return;
-      let message: Buffer;
-      try {
-        message = this.unframe(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
-      } catch (err) {
-        const { code, message: text } = err as AgentError;
-        this.finish(code, text);
-        return;
-      }
+      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
       chunks.length = 0;
-      this.handler(message, this).then(
-        (response) => this.respond(response),
-        (err: unknown) => {
-          const { code, message: text } =
-            err instanceof AgentError ? err : { code: Code.UNKNOWN, message: String(err) };
-          this.finish(code, text);
-        },
-      );
+      this.unframe(body)
+        .then((message) => (this.done ? undefined : this.handler(message, this)))
+        .then(
+          (response) => response && this.respond(response),
+          (err: unknown) => {
+            const { code, message: text } =
+              err instanceof AgentError ? err : { code: Code.UNKNOWN, message: String(err) };
+            this.finish(code, text);
+          },
+        );
     };
   }
 
@@ -191,8 +195,12 @@ class UnaryCall implements WireCall {
     this.stream.reset(ErrorCode.NO_ERROR);
   }
 
-  /** The one request message of a unary call, decompressed if the client compressed it. */
-  private unframe(body: Buffer): Buffer {
+  /**
+   * The one request message of a unary call, decompressed if the client
+   * compressed it: on libuv's threads, so a gzip bomb does not hold up other
+   * calls, and one at a time, so twenty bombs cost one capped buffer, not twenty.
+   */
+  private async unframe(body: Buffer): Promise<Buffer> {
     if (body.length < FRAME_HEADER)
       throw new AgentError(Code.INTERNAL, 'unary call without a request message');
     const length = body.readUInt32BE(1);
@@ -213,8 +221,8 @@ class UnaryCall implements WireCall {
       throw new AgentError(Code.INTERNAL, 'compressed request without grpc-encoding');
     const limit = { maxOutputLength: this.maxMessageBytes };
     try {
-      if (encoding === 'gzip') return zlib.gunzipSync(message, limit);
-      if (encoding === 'deflate') return zlib.inflateSync(message, limit);
+      if (encoding === 'gzip') return await oneAtATime(() => gunzip(message, limit));
+      if (encoding === 'deflate') return await oneAtATime(() => inflate(message, limit));
     } catch (err) {
       throw new AgentError(Code.INTERNAL, `cannot decompress the request: ${(err as Error).message}`);
     }

@@ -16,6 +16,7 @@ import { Session } from '../../src/transport/yamux';
 import type { AgentConfig } from '../../src/config/options';
 import type { LogLevel } from '../../src/logging/logger';
 import { childPids } from './procfs';
+import { AGENT_NODE_FLAGS } from '../../src/config/node-flags';
 
 const DROPPED_CAPS = '-sys_time,-sys_boot,-sys_module,-wake_alarm';
 /** Hardware address of the veth link "fuzz0" inside the confined network namespace. */
@@ -133,7 +134,14 @@ export async function startConfinedAgent(options: ConfinedAgentOptions = {}): Pr
     ...options.config,
   };
   const main = path.join(__dirname, 'confined-agent-main.js');
-  const argv = [process.execPath, main, '--serve', JSON.stringify(config), options.logLevel ?? 'info'];
+  const argv = [
+    process.execPath,
+    ...AGENT_NODE_FLAGS,
+    main,
+    '--serve',
+    JSON.stringify(config),
+    options.logLevel ?? 'info',
+  ];
   const child = spawn(
     'unshare',
     [

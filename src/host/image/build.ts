@@ -7,15 +7,12 @@ import { repoRoot, vmCacheDir } from '../paths';
 import { run } from '../exec';
 import { findBusybox } from '../busybox';
 import { prepareKernel, type Progress } from './kernel';
+import { AGENT_NODE_FLAGS } from '../../config/node-flags';
 import { planImage } from './layout';
 import { packCpio, stageTree } from './stage';
 
-/**
- * node's flags for the agent in the guest. A 1 MiB young generation: under load
- * V8 otherwise grows it to 16 MiB per semi-space and keeps it (measured: RSS
- * +27 % instead of +75 % after 10,000 RPCs, at the same speed; docs/benchmarks.md).
- */
-export const GUEST_NODE_FLAGS: string[] = ['--max-semi-space-size=1'];
+/** node's flags for the agent in the guest: the agent's own (src/config/node-flags.ts). */
+export const GUEST_NODE_FLAGS: string[] = [...AGENT_NODE_FLAGS];
 
 /** Bump when the layout or the builder changes in a way the plan does not show. */
 const BUILDER_VERSION = 3;

@@ -8,6 +8,7 @@
 // a client does not read (we stop reading it), and control frames that do no
 // work (a rate budget, as nghttp2's flood checks do).
 import type { Duplex } from 'node:stream';
+import { noteChurn } from '../../common/idle-gc';
 import {
   CLIENT_PREFACE,
   DEFAULT_WINDOW,
@@ -138,6 +139,7 @@ export class H2Connection implements StreamOwner {
   }
 
   private onBytes(chunk: Buffer): void {
+    noteChurn(chunk.length);
     if (this.closed) return;
     try {
       if (this.prefaceSeen < CLIENT_PREFACE.length) {

@@ -7,6 +7,7 @@
 // stop reading until it drains, so a flood of PINGs or calls cannot grow the
 // agent without bound.
 import type { Duplex } from 'node:stream';
+import { noteChurn } from '../../common/idle-gc';
 import { DEFAULT_MAX_FRAME, DEFAULT_WINDOW, Flag, frameHeader, FrameType } from './frames';
 import type { H2Stream } from './stream';
 
@@ -45,6 +46,7 @@ export class Outbound {
     if (this.queue.length === 0) return;
     const data = this.queue.length === 1 ? this.queue[0] : Buffer.concat(this.queue, this.queued);
     this.queue = [];
+    noteChurn(this.queued);
     this.queued = 0;
     if (this.socket.destroyed || this.socket.writableEnded) return;
     this.socket.write(data);
