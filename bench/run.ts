@@ -15,7 +15,7 @@ import { lifecycleCases } from './cases/lifecycle';
 import { stdioCases } from './cases/stdio';
 import { containerMemory } from './cases/container-memory';
 import { unaryLatency } from './cases/unary';
-import { goHealthLatency, goReadStdout } from './cases/grpc-go';
+import { goExecWait, goHealthLatency, goReadStdout } from './cases/grpc-go';
 
 export interface BenchContext {
   rounds: number;
@@ -56,6 +56,10 @@ const GROUPS: CaseGroup[] = [
   {
     ids: ['go-stdout-unix', 'go-stdout-yamux'],
     run: (ctx) => goReadStdout({ rounds: ctx.rounds, bytes: 128 * 1024 * 1024 }),
+  },
+  {
+    ids: ['go-exec'],
+    run: async (ctx) => [await goExecWait({ rounds: ctx.rounds, execsPerRound: 10 })],
   },
   {
     ids: ['startup', 'rss-idle', 'rss-rpcs', 'rss-rpcs-small-heap'],

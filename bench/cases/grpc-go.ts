@@ -4,10 +4,12 @@
 // and pipes stay out of the figures. Health.Check is measured beside a grpc-js
 // server driven by the same grpc-go client (with its own :authority, which
 // grpc-js accepts); ReadStdout at 32 KiB per call beside a plain pipe.
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { CheckRequest } from '../../src/generated/health';
-import { ReadStreamRequest } from '../../src/generated/agent';
-import { runGoBench, type GoCall } from '../../test/helpers/grpc-go-client';
+import { ExecProcessRequest, ReadStreamRequest, WaitProcessRequest } from '../../src/generated/agent';
+import { runGoBench, runGoCalls, type GoCall } from '../../test/helpers/grpc-go-client';
+import { busyboxProcess } from '../../test/helpers/containers';
 import { busyboxRootfs } from '../../test/helpers/rootfs';
 import { readToEnd } from '../../test/robustness/streams';
 import { readPipe } from '../lib/bare';
@@ -135,4 +137,72 @@ export async function goReadStdout(o: { rounds: number; bytes: number }): Promis
     targets: [{ of: 'value' as const, op: '>=' as const, limit: 90, text: '≥ 90 MiB/s' }],
     notes: [`${o.bytes / MiB} MiB from dd in a crun container, read one 32 KiB ReadStdout after another`],
   }));
+}
+
+/** exec+wait of `true` as grpc-go sends them (ExecProcess, then WaitProcess), beside `crun exec`. */
+export async function goExecWait(o: { rounds: number; execsPerRound: number }): Promise<BenchCase> {
+  const agent = await startContainerAgent();
+  const subject: number[] = [];
+  const base: number[] = [];
+  let seq = 0;
+  try {
+    await agent.create('box', ['sleep', '100000']);
+    await agent.client.agent.startContainer({ container_id: 'box' });
+    for (let round = 0; round < o.rounds; round++) {
+      const calls: GoCall[] = [HEALTH];
+      for (let i = 0; i < o.execsPerRound; i++) {
+        const id = `ge${seq++}`;
+        const exec = ExecProcessRequest.fromPartial({
+          container_id: 'box',
+          exec_id: id,
+          process: busyboxProcess(['true']),
+        });
+        calls.push(
+          { method: '/grpc.AgentService/ExecProcess', request: ExecProcessRequest.encode(exec).finish() },
+          {
+            method: '/grpc.AgentService/WaitProcess',
+            request: WaitProcessRequest.encode({ container_id: 'box', exec_id: id }).finish(),
+          },
+        );
+      }
+      const results = await runGoCalls(agent.proc.socket, calls, { authority: KATA_AUTHORITY });
+      const failed = results.find((r) => !r.ok);
+      if (failed) throw new Error(`grpc-go exec+wait failed: ${JSON.stringify(failed)}`);
+      // From the previous answer to this WaitProcess answer: one ExecProcess and one WaitProcess.
+      const each = results.slice(1).filter((_, i) => i % 2 === 1);
+      const times = each.map((r, i) => r.at - (i === 0 ? results[0].at : each[i - 1].at));
+      subject.push(median(times));
+      const bare: number[] = [];
+      for (let i = 0; i < o.execsPerRound; i++) {
+        const t0 = performance.now();
+        await runQuiet('crun', ['--root', agent.stateRoot, 'exec', 'box', 'true']);
+        bare.push(performance.now() - t0);
+      }
+      base.push(median(bare));
+    }
+  } finally {
+    await agent.stop();
+  }
+  return {
+    id: 'go-exec',
+    title: "exec+wait of true, grpc-go with Kata's :authority, unix socket",
+    unit: 'ms',
+    better: 'lower',
+    subject: { name: 'agent', samples: subject },
+    floor: { name: 'crun exec', samples: base },
+    notes: [`median of ${o.execsPerRound} execs per round, timed by grpc-go's answers as they arrive`],
+  };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function runQuiet(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: 'ignore' });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}`))));
+  });
 }
