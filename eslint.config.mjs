@@ -1,6 +1,22 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// One direction between folders: the guest's domain modules never reach up into
+// the RPC layer or across into host tooling, and src/common imports no domain code.
+const DOMAIN = ['sandbox', 'runtime', 'process', 'storage', 'devices', 'network', 'guest', 'cgroups'];
+const UPWARD = [
+  { group: ['**/rpc/handlers/*', '**/rpc/handlers'], message: 'domain code does not depend on RPC handlers' },
+  {
+    group: ['**/rpc/server', '**/rpc/grpc-wire', '**/rpc/h2/*'],
+    message: 'domain code does not depend on the RPC server',
+  },
+  {
+    group: ['**/host/*', '**/host/**', '**/client/*', '**/cli/*'],
+    message: 'guest code does not depend on host tooling',
+  },
+];
+const DOMAIN_GLOBS = DOMAIN.map((d) => `**/${d}/*`);
+
 export default tseslint.config(
   { ignores: ['dist/', 'build/', 'node_modules/', 'src/generated/', '.vm/'] },
   js.configs.recommended,
@@ -8,6 +24,27 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: DOMAIN.map((d) => `src/${d}/**/*.ts`),
+    rules: { 'no-restricted-imports': ['error', { patterns: UPWARD }] },
+  },
+  {
+    files: ['src/common/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...UPWARD,
+            {
+              group: [...DOMAIN_GLOBS, '**/rpc/*', '**/transport/*'],
+              message: 'src/common imports no domain code',
+            },
+          ],
+        },
+      ],
     },
   },
 );
