@@ -42,23 +42,19 @@ function parseLine(line: string, at: number): GoResult {
   throw new Error(`unexpected grpc-go-client line: ${line}`);
 }
 
-/** Runs the calls in one grpc-go client process (one connection) against the unix socket. */
-export async function runGoCalls(
-  socket: string,
+/**
+ * One grpc-go client process (one connection) against the unix socket, fed
+ * `calls` on stdin; `onLine` gets each output line as it comes.
+ */
+async function runClient(
+  args: string[],
   calls: GoCall[],
-  options: GoRunOptions = {},
-): Promise<GoResult[]> {
-  const args = ['-socket', socket];
-  if (options.yamux) args.push('-yamux');
-  if (options.parallel) args.push('-parallel');
-  if (options.authority) args.push('-authority', options.authority);
-  const start = performance.now();
+  onLine: (line: string) => void,
+): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(grpcGoClientBinary(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const results: GoResult[] = [];
-  const lines = readline.createInterface({ input: child.stdout });
-  lines.on('line', (l) => results.push(parseLine(l, performance.now() - start)));
+  readline.createInterface({ input: child.stdout }).on('line', onLine);
   const exited = new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code) => resolve(code));
@@ -66,7 +62,30 @@ export async function runGoCalls(
   child.stdin.end(
     calls.map((c) => `${c.method} ${Buffer.from(c.request).toString('hex')} ${c.timeoutMs ?? 0}\n`).join(''),
   );
-  const code = await exited;
+  return { code: await exited, stderr };
+}
+
+function clientArgs(socket: string, options: GoRunOptions & GoBenchOptions): string[] {
+  const args = ['-socket', socket];
+  if (options.yamux) args.push('-yamux');
+  if (options.parallel) args.push('-parallel');
+  if (options.authority) args.push('-authority', options.authority);
+  if (options.repeat) args.push('-repeat', String(options.repeat));
+  if (options.drain) args.push('-drain');
+  return args;
+}
+
+/** Runs the calls in one grpc-go client process (one connection) against the unix socket. */
+export async function runGoCalls(
+  socket: string,
+  calls: GoCall[],
+  options: GoRunOptions = {},
+): Promise<GoResult[]> {
+  const start = performance.now();
+  const results: GoResult[] = [];
+  const { code, stderr } = await runClient(clientArgs(socket, options), calls, (l) =>
+    results.push(parseLine(l, performance.now() - start)),
+  );
   if (code !== 0 || results.length !== calls.length) {
     throw new Error(
       `grpc-go-client exited ${code} after ${results.length}/${calls.length} answers: ${stderr}`,
@@ -75,7 +94,7 @@ export async function runGoCalls(
   return results;
 }
 
-export interface GoBenchOptions extends Omit<GoRunOptions, 'parallel'> {
+export interface GoBenchOptions {
   /** Run each call this many times; each line is then "took NANOS". */
   repeat?: number;
   /** Run each call until it fails; each line is then "drained CALLS BYTES NANOS". */
@@ -86,27 +105,10 @@ export interface GoBenchOptions extends Omit<GoRunOptions, 'parallel'> {
 export async function runGoBench(
   socket: string,
   calls: GoCall[],
-  options: GoBenchOptions,
+  options: Omit<GoRunOptions, 'parallel'> & GoBenchOptions,
 ): Promise<string[]> {
-  const args = ['-socket', socket];
-  if (options.yamux) args.push('-yamux');
-  if (options.authority) args.push('-authority', options.authority);
-  if (options.repeat) args.push('-repeat', String(options.repeat));
-  if (options.drain) args.push('-drain');
-  const child = spawn(grpcGoClientBinary(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve(code));
-  });
-  child.stdin.end(
-    calls.map((c) => `${c.method} ${Buffer.from(c.request).toString('hex')} ${c.timeoutMs ?? 0}\n`).join(''),
-  );
-  const code = await exited;
-  const lines = stdout.split('\n').filter(Boolean);
+  const lines: string[] = [];
+  const { code, stderr } = await runClient(clientArgs(socket, options), calls, (l) => lines.push(l));
   const failed = lines.find((l) => l.startsWith('err '));
   if (code !== 0 || lines.length !== calls.length || failed) {
     throw new Error(`grpc-go-client exited ${code}: ${failed ?? ''} ${stderr}`);
