@@ -117,7 +117,7 @@ function stringFor(fieldName: string): fc.Arbitrary<string> {
   return textArb;
 }
 
-function integer(min: number, max: number, edges: number[]): fc.Arbitrary<number> {
+function integer(min: number, max: number, edges: (number | bigint)[]): fc.Arbitrary<number | bigint> {
   return fc.oneof(
     { arbitrary: fc.integer({ min, max }), weight: 3 },
     { arbitrary: fc.constantFrom(...edges), weight: 2 },
@@ -152,10 +152,11 @@ function scalar(type: ScalarType, fieldName: string): fc.Arbitrary<unknown> {
     case 'int64':
     case 'sint64':
     case 'sfixed64':
-      return integer(-SAFE, SAFE, [0, 1, -1, 999_999, 1_000_000, SAFE, -SAFE]);
+      // 64-bit fields travel exactly (bigint): their true extremes too.
+      return integer(-SAFE, SAFE, [0, 1, -1, 999_999, 1_000_000, SAFE, -SAFE, 2n ** 63n - 1n, -(2n ** 63n)]);
     case 'uint64':
     case 'fixed64':
-      return integer(0, SAFE, [0, 1, 4096, 2 ** 32, SAFE]);
+      return integer(0, SAFE, [0, 1, 4096, 2 ** 32, SAFE, 2n ** 63n, 2n ** 64n - 1n]);
     case 'float':
     case 'double':
       return fc.double();
