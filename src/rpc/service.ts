@@ -6,6 +6,7 @@
 import type { Logger } from '../logging/logger';
 import { AgentError, invalidArgument, toStatus, unimplemented } from './errors';
 import type { UnaryHandler, WireCall } from './grpc-wire';
+import { REQUEST_TYPES } from '../generated/wire-schema';
 import { checkWellFormed } from './protobuf-check';
 import { Code, codeName } from './status';
 import type { CallContext, GenericServiceDefinition } from './types';
@@ -42,7 +43,7 @@ export function addService(
     const method: MethodRoute = {
       name: def.name,
       decode: (b) => {
-        checkWellFormed(b);
+        checkWellFormed(b, REQUEST_TYPES[path]);
         return def.requestType.decode(b);
       },
       encode,

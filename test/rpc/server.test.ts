@@ -61,10 +61,21 @@ test('undecodable request bytes get INVALID_ARGUMENT and the agent keeps serving
     const malformed: [string, number[], RegExp][] = [
       ['field number 0', [0x00, 0x01], /field number 0/],
       ['a stray end-group tag', [0x0c], /closes no group/],
-      ['an unclosed group', [0x0b, 0x08, 0x01], /not closed/],
+      ['an unclosed group', [0x7b, 0x08, 0x01], /not closed/],
       ['wire type 7', [0x0f], /invalid wire type 7/],
-      ['a truncated fixed64', [0x09, 0x01, 0x02], /runs past the end/],
-      ['a varint of eleven bytes', [0x08, ...Array(10).fill(0xff), 0x01], /longer than 10 bytes/],
+      ['a truncated fixed64', [0x79, 0x01, 0x02], /runs past the end/],
+      // Known fields with another wire type, at the top and nested (Spec in CreateContainer).
+      [
+        'a string field sent as a varint',
+        [0x08, 0x01],
+        /field 1 of grpc.StartContainerRequest .*wire type 0, not 2/,
+      ],
+      [
+        'a group for a string field',
+        [0x0b, 0x0c],
+        /field 1 of grpc.StartContainerRequest .*wire type 3, not 2/,
+      ],
+      ['a varint of eleven bytes', [0x78, ...Array(10).fill(0xff), 0x01], /longer than 10 bytes/],
     ];
     for (const [what, bytes, message] of malformed) {
       await assert.rejects(
@@ -72,6 +83,42 @@ test('undecodable request bytes get INVALID_ARGUMENT and the agent keeps serving
         (err: RpcError) => err.code === status.INVALID_ARGUMENT && message.test(err.details),
         what,
       );
+    }
+    const nested: [string, number[], RegExp][] = [
+      ['field number 0 inside OCI', [0x32, 0x02, 0x00, 0x01], /field number 0/],
+      [
+        'Spec.Process sent as a varint',
+        [0x32, 0x02, 0x10, 0x01],
+        /field 2 of grpc.Spec .*wire type 0, not 2/,
+      ],
+      [
+        'a bad Process.Args inside Spec.Process',
+        [0x32, 0x04, 0x12, 0x02, 0x20, 0x01],
+        /field 4 of grpc.Process/,
+      ],
+      [
+        'an annotation value sent as a varint',
+        [0x32, 0x04, 0x3a, 0x02, 0x10, 0x01],
+        /field 2 of grpc.Spec.AnnotationsEntry/,
+      ],
+    ];
+    for (const [what, bytes, message] of nested) {
+      await assert.rejects(
+        c.callRaw('/grpc.AgentService/CreateContainer', Buffer.from(bytes)),
+        (err: RpcError) => err.code === status.INVALID_ARGUMENT && message.test(err.details),
+        what,
+      );
+    }
+    // A repeated scalar may arrive packed or not: both pass the wire check.
+    for (const bytes of [
+      [0x0a, 0x02, 0x01, 0x02],
+      [0x08, 0x01, 0x08, 0x02],
+    ]) {
+      const err = await c.callRaw('/grpc.AgentService/MemHotplugByProbe', Buffer.from(bytes)).then(
+        () => undefined,
+        (e: RpcError) => e,
+      );
+      assert.doesNotMatch(err?.details ?? '', /wire type|cannot decode/);
     }
     // Unknown fields of every valid wire type, a closed group among them, are still skipped.
     const unknownFields = Buffer.from([
