@@ -24,6 +24,8 @@ export interface AgentConfig {
   hotplugTimeoutMs: number;
   unifiedCgroupHierarchy: boolean;
   /** 0: kernel default pipe capacity. */
+  /** Processes a container may hold at once (init included) before ExecProcess is refused. */
+  maxProcessesPerContainer: number;
   containerPipeSize: number;
 
   // Process-level settings (flags, not kernel options).
@@ -62,6 +64,7 @@ export function defaultConfig(): AgentConfig {
     hotplugTimeoutMs: DEFAULT_HOTPLUG_TIMEOUT_MS,
     unifiedCgroupHierarchy: false,
     containerPipeSize: 0,
+    maxProcessesPerContainer: 1024,
     listen: ['auto'],
     cmdlinePath: '/proc/cmdline',
     ociRuntime: 'crun',

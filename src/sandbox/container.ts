@@ -11,7 +11,14 @@ import type { StatsContainerResponse } from '../generated/agent';
 import type { LinuxResources, Process } from '../generated/oci';
 import type { Logger } from '../logging/logger';
 import type { ContainerProcess } from '../process/container-process';
-import { alreadyExists, deadlineExceeded, failedPrecondition, notFound, unknown } from '../rpc/errors';
+import {
+  alreadyExists,
+  deadlineExceeded,
+  failedPrecondition,
+  notFound,
+  resourceExhausted,
+  unknown,
+} from '../rpc/errors';
 import { toOciResources } from '../runtime/oci-spec-linux';
 import type { OciResources, OciSpec } from '../runtime/oci-types';
 import type { MountedStorage } from '../storage/types';
@@ -117,6 +124,12 @@ export class Container {
       // Execs are ordered by the lock, so the id cannot be taken while this one starts.
       if (this.processes.has(execId))
         throw alreadyExists(`Process ${execId} already exists in container ${this.id}`);
+      if (this.processes.size >= this.ctx.maxProcesses) {
+        throw resourceExhausted(
+          `container ${this.id} already holds ${this.processes.size} processes; an exited one is ` +
+            'let go once WaitProcess has answered and its output has been read',
+        );
+      }
       const spec = execProcessSpec(this.spec.process, proc, this.rootfs);
       const base = path.join(this.bundle, `exec-${execId}`);
       const files = { pidFile: `${base}.pid`, logFile: `${base}.log`, processFile: `${base}.json` };

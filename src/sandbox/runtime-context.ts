@@ -26,6 +26,8 @@ export interface RuntimeContext {
   deletions: PendingDeletions;
   /** F_SETPIPE_SZ for stdout/stderr pipes, 0 = kernel default. */
   pipeSize: number;
+  /** Processes one container may hold (running, or exited and not yet waited for and read). */
+  maxProcesses: number;
   sysRoot: string;
   /** The guest root is an initramfs: no pivot_root. */
   noPivot: boolean;

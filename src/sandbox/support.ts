@@ -63,6 +63,7 @@ export function containerSupport(
       storage: modules.storage,
       deletions: new PendingDeletions(log),
       pipeSize: config.containerPipeSize,
+      maxProcesses: config.maxProcessesPerContainer,
       sysRoot: config.sysRoot,
       noPivot: !config.guestRoot && rootIsInitramfs(),
       log,

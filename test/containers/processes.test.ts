@@ -2,6 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { Code as status } from '../../src/rpc/status';
+import type { RpcError } from '../../src/client/grpc-unary';
 import { native } from '../../src/native';
 import {
   createContainer,
@@ -207,3 +208,35 @@ function hasCapability(bit: number): boolean {
   const line = readFileSync('/proc/self/status', 'utf8').match(/^CapEff:\s*([0-9a-f]+)$/m);
   return line !== null && ((BigInt('0x' + line[1]) >> BigInt(bit)) & 1n) === 1n;
 }
+
+describe('processes per container (crun)', { timeout: SUITE_TIMEOUT_MS }, () => {
+  test('past the limit ExecProcess is RESOURCE_EXHAUSTED; a waited and read exec frees its place', async () => {
+    const h = await startHarness({ runtime, config: { maxProcessesPerContainer: 3 } });
+    try {
+      await createContainer(h, 'full', ['cat']);
+      await h.c.agent.startContainer({ container_id: 'full' });
+      await exec(h, 'full', 'a', ['true']);
+      await exec(h, 'full', 'b', ['sleep', '1000']);
+      const err = await expectCode(exec(h, 'full', 'c', ['true']), status.RESOURCE_EXHAUSTED);
+      assert.match(err.details, /container full already holds 3 processes/);
+      // Exited but not yet waited for and read: "a" still counts, until the host finishes with it.
+      await Promise.all([
+        h.c.agent.waitProcess({ container_id: 'full', exec_id: 'a' }),
+        readAll(h, 'full', 'a', 'stdout'),
+        readAll(h, 'full', 'a', 'stderr'),
+      ]);
+      // The release follows the last of those answers; give it a moment, no more.
+      for (let tries = 0; ; tries++) {
+        const refused = await exec(h, 'full', 'c', ['true']).then(
+          () => false,
+          (e: RpcError) => e.code === status.RESOURCE_EXHAUSTED && tries < 50,
+        );
+        if (!refused) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal((await h.c.agent.waitProcess({ container_id: 'full', exec_id: 'c' })).status, 0);
+    } finally {
+      await h.stop();
+    }
+  });
+});
