@@ -85,10 +85,6 @@ export class H2Connection implements StreamOwner {
     socket.resume();
   }
 
-  get streamCount(): number {
-    return this.streams.size;
-  }
-
   /** Resolves once the connection is gone. */
   whenClosed(): Promise<void> {
     if (this.closed) return Promise.resolve();

@@ -242,10 +242,7 @@ export function readString(block: Uint8Array, offset: number): [Buffer, number] 
 }
 
 /** Where a string literal at `offset` starts and ends, and whether it is Huffman-coded; nothing decoded. */
-export function stringSpan(
-  block: Uint8Array,
-  offset: number,
-): { start: number; end: number; huffman: boolean } {
+function stringSpan(block: Uint8Array, offset: number): { start: number; end: number; huffman: boolean } {
   if (offset >= block.length) throw new HpackError('header block cut short');
   const huffman = (block[offset] & 0x80) !== 0;
   const [length, start] = readInteger(block, offset, 7);
