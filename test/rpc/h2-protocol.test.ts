@@ -13,6 +13,7 @@ import { AgentServer } from '../../src/rpc/server';
 import { healthHandlers } from '../../src/rpc/handlers/health';
 import { createLogger } from '../../src/logging/logger';
 import { CLIENT_PREFACE, Setting } from '../../src/rpc/h2/frames';
+import type { H2Limits } from '../../src/rpc/h2/limits';
 import { WireServer } from '../../src/rpc/grpc-wire';
 import { serveConnection } from '../../src/transport/connection';
 import type { AgentHandlers } from '../../src/rpc/types';
@@ -301,4 +302,65 @@ test('abandoned connections are closed: silent before the preface, or without SE
     await listener.close();
     await wire.shutdown(100);
   }
+});
+
+async function withWire(limits: Partial<H2Limits>, fn: (socket: string) => Promise<void>): Promise<void> {
+  const wire = new WireServer({
+    // A handler that never answers keeps its stream open.
+    route: () => () => new Promise<Buffer>(() => undefined),
+    maxMessageBytes: 16 << 20,
+    limits,
+  });
+  const socket = path.join(os.tmpdir(), `kata-h2-${process.pid}-${Math.random().toString(36).slice(2)}.sock`);
+  const listener = await listenUnix(socket, (c) => wire.inject(c));
+  try {
+    await fn(socket);
+  } finally {
+    await listener.close();
+    await wire.shutdown(100);
+  }
+}
+
+test('limits: streams past SETTINGS_MAX_CONCURRENT_STREAMS are refused', async () => {
+  await withWire({ maxConcurrentStreams: 2 }, async (socket) => {
+    const c = await RawH2.connect(socket);
+    c.call(1, '/x');
+    c.call(3, '/x');
+    c.call(5, '/x');
+    const refused = await c.streamEnd(5);
+    assert.equal(refused.type, FrameType.RST_STREAM);
+    assert.equal(refused.payload.readUInt32BE(0), ErrorCode.REFUSED_STREAM);
+    c.close();
+  });
+});
+
+test('limits: request bytes held past the budget stop the connection window from opening', async () => {
+  await withWire({ connectionWindow: 256 << 10, heldBudget: 512 << 10 }, async (socket) => {
+    // Bodies that never end: the window opens while less than the budget is held, then stays shut.
+    const d = await RawH2.connect(socket);
+    const granted = (): number =>
+      65535 +
+      d.frames
+        .filter((f) => f.type === FrameType.WINDOW_UPDATE && f.streamId === 0)
+        .reduce((n, f) => n + f.payload.readUInt32BE(0), 0);
+    await d.next((f) => f.type === FrameType.WINDOW_UPDATE && f.streamId === 0);
+    let sent = 0;
+    let stream = -1;
+    const chunk = Buffer.alloc(16 << 10);
+    for (let idle = 0; idle < 10 && sent < 8 << 20;) {
+      if (granted() - sent >= chunk.length) {
+        if (sent % (256 << 10) === 0) d.headers((stream += 2), '/x');
+        d.send(FrameType.DATA, 0, stream, chunk);
+        sent += chunk.length;
+        idle = 0;
+      } else {
+        await new Promise((r) => setTimeout(r, 20));
+        idle++;
+      }
+    }
+    assert.ok(sent >= 512 << 10, `${sent} bytes: the budget was reachable`);
+    assert.ok(sent <= (512 + 256 + 16) << 10, `${sent} bytes held: at most the budget plus one window`);
+    assert.ok(!d.frames.some((f) => f.type === FrameType.GOAWAY), 'no protocol error');
+    d.close();
+  });
 });
