@@ -4,7 +4,6 @@
 // and pipes stay out of the figures. Health.Check is measured beside a grpc-js
 // server driven by the same grpc-go client (with its own :authority, which
 // grpc-js accepts); ReadStdout at 32 KiB per call beside a plain pipe.
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { CheckRequest } from '../../src/generated/health';
 import { ExecProcessRequest, ReadStreamRequest, WaitProcessRequest } from '../../src/generated/agent';
@@ -12,10 +11,11 @@ import { runGoBench, runGoCalls, type GoCall } from '../../test/helpers/grpc-go-
 import { busyboxProcess } from '../../test/helpers/containers';
 import { busyboxRootfs } from '../../test/helpers/rootfs';
 import { readToEnd } from '../../test/robustness/streams';
-import { readPipe } from '../lib/bare';
+import { readPipe, runQuiet } from '../lib/bare';
 import { startContainerAgent } from '../lib/container-agent';
 import { spawnAgent, spawnFloorServer, type Transport } from '../lib/processes';
 import type { BenchCase } from '../lib/result';
+import { median } from '../lib/stats';
 
 export const KATA_AUTHORITY = 'vsock://3:1024';
 const MiB = 1024 * 1024;
@@ -192,17 +192,4 @@ export async function goExecWait(o: { rounds: number; execsPerRound: number }): 
     floor: { name: 'crun exec', samples: base },
     notes: [`median of ${o.execsPerRound} execs per round, timed by grpc-go's answers as they arrive`],
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-function runQuiet(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: 'ignore' });
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}`))));
-  });
 }

@@ -34,19 +34,29 @@ function collector(): (() => void) | null {
 /** Counts bytes read or written; past the threshold, a collection follows the next quiet spell. */
 export function noteChurn(bytes: number): void {
   churned += bytes;
-  if (churned < CHURN_BYTES) return;
-  clearTimeout(timer);
-  timer = setTimeout(collectNow, QUIET_MS);
+  // One timer per burst, not one per chunk: it looks again while bytes keep moving.
+  if (churned >= CHURN_BYTES && timer === undefined) waitForQuiet();
+}
+
+function waitForQuiet(): void {
+  const seen = churned;
+  timer = setTimeout(() => {
+    timer = undefined;
+    if (churned !== seen) waitForQuiet();
+    else collectNow(true);
+  }, QUIET_MS);
   timer.unref();
 }
 
-function collectNow(followUp = true): void {
+function collectNow(followUp: boolean): void {
   churned = 0;
-  timer = undefined;
   collector()?.();
   native().trimMemory();
   if (followUp) {
-    timer = setTimeout(() => collectNow(false), FOLLOW_UP_MS);
+    timer = setTimeout(() => {
+      timer = undefined;
+      collectNow(false);
+    }, FOLLOW_UP_MS);
     timer.unref();
   }
 }

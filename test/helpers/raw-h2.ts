@@ -10,10 +10,12 @@ import {
   FrameType,
   smallFrame,
   type Frame,
+  u32,
 } from '../../src/rpc/h2/frames';
 import { encodeHeaderBlock } from '../../src/rpc/h2/hpack';
 
 export const H2 = { ErrorCode, Flag, FrameType };
+export { u32 };
 
 export interface GoAway {
   lastStreamId: number;
@@ -133,12 +135,6 @@ export class RawH2 {
   close(): void {
     this.socket.destroy();
   }
-}
-
-export function u32(value: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(value >>> 0);
-  return b;
 }
 
 export function settingsPayload(pairs: [number, number][]): Buffer {
