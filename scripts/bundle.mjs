@@ -8,6 +8,8 @@
 // initialiser that runs on its first require, so their code is parsed but
 // never run unless needed.
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import process from 'node:process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,13 +20,7 @@ const addon = path.join(repo, 'build', 'Release', 'agent_native.node');
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-await build({
-  entryPoints: {
-    'kata-agent': path.join(repo, 'dist/src/cli/agent.js'),
-    'guest-probe': path.join(repo, 'dist/src/host/guest-probe.js'),
-    // The client, for the debug console and the in-guest vsock check of the VM end-to-end.
-    'kata-agent-ctl': path.join(repo, 'dist/src/cli/ctl.js'),
-  },
+const common = {
   outdir: out,
   bundle: true,
   platform: 'node',
@@ -36,6 +32,21 @@ await build({
   minifySyntax: true,
   legalComments: 'none',
   logLevel: 'warning',
+};
+await build({
+  ...common,
+  entryPoints: {
+    'guest-probe': path.join(repo, 'dist/src/host/guest-probe.js'),
+    // The client, for the debug console and the in-guest vsock check of the VM end-to-end.
+    'kata-agent-ctl': path.join(repo, 'dist/src/cli/ctl.js'),
+  },
+});
+// The agent as one self-contained function: `node --build-snapshot` runs it
+// without the `exports` object a CommonJS entry would write to.
+await build({
+  ...common,
+  entryPoints: { 'kata-agent': path.join(repo, 'dist/src/cli/agent.js') },
+  format: 'iife',
 });
 if (existsSync(addon)) copyFileSync(addon, path.join(out, 'agent_native.node'));
 // Run directly, the bundle asks node for the agent's V8 flags (src/config/node-flags.ts).
@@ -43,3 +54,21 @@ const { AGENT_NODE_FLAGS } = await import(path.join(repo, 'dist/src/config/node-
 const agent = path.join(out, 'kata-agent.js');
 const code = readFileSync(agent, 'utf8').replace(/^#!.*\n/, '');
 writeFileSync(agent, `#!/usr/bin/env -S node ${AGENT_NODE_FLAGS.join(' ')}\n${code}`, { mode: 0o755 });
+
+// The image starts the agent from a V8 start-up snapshot of this same file:
+// node deserializes the loaded modules instead of compiling and running them.
+// It must be built by the node the image ships and with the flags it runs
+// with (node refuses a blob built otherwise). src/cli/agent.ts says how the
+// file behaves while the snapshot is built.
+execFileSync(
+  process.execPath,
+  [
+    ...AGENT_NODE_FLAGS,
+    '--no-warnings',
+    '--snapshot-blob',
+    path.join(out, 'kata-agent.blob'),
+    '--build-snapshot',
+    agent,
+  ],
+  { cwd: out, stdio: ['ignore', 'ignore', 'inherit'] },
+);

@@ -8,17 +8,42 @@ import type { MachineInfo } from './machine';
 import type { CaseOutcome } from './result';
 import { formatNumber, type Summary } from './stats';
 
-export const BEGIN_MARKER = '<!-- bench:begin: written by `npm run bench`, edits here are lost -->';
-export const END_MARKER = '<!-- bench:end -->';
+/** A generated block of docs/benchmarks.md, its chart and the command that writes them. */
+export interface ReportSection {
+  /** Names the block's markers. */
+  id: string;
+  command: string;
+  heading: string;
+  svg: string;
+  chartTitle: string;
+}
+
+export const MAIN_SECTION: ReportSection = {
+  id: 'bench',
+  command: 'npm run bench',
+  heading: 'The agent against its floors',
+  svg: 'benchmarks.svg',
+  chartTitle: 'kata-agent against its floors',
+};
+
+export const BEGIN_MARKER = markers(MAIN_SECTION).begin;
+export const END_MARKER = markers(MAIN_SECTION).end;
+
+function markers(s: ReportSection): { begin: string; end: string } {
+  return {
+    begin: `<!-- ${s.id}:begin: written by \`${s.command}\`, edits here are lost -->`,
+    end: `<!-- ${s.id}:end -->`,
+  };
+}
 
 /** `old` with the generated block replaced, or inserted under the title when absent. */
-export function spliceBlock(old: string | undefined, block: string): string {
-  const wrapped = `${BEGIN_MARKER}\n${block.trimEnd()}\n${END_MARKER}\n`;
+export function spliceBlock(old: string | undefined, block: string, section = MAIN_SECTION): string {
+  const { begin: BEGIN, end: END } = markers(section);
+  const wrapped = `${BEGIN}\n${block.trimEnd()}\n${END}\n`;
   if (old === undefined) return `# Benchmarks\n\n${wrapped}`;
-  const begin = old.indexOf(BEGIN_MARKER);
-  const end = old.indexOf(END_MARKER);
-  if (begin >= 0 && end > begin)
-    return old.slice(0, begin) + wrapped + old.slice(end + END_MARKER.length + 1);
+  const begin = old.indexOf(BEGIN);
+  const end = old.indexOf(END);
+  if (begin >= 0 && end > begin) return old.slice(0, begin) + wrapped + old.slice(end + END.length + 1);
   const title = /^# .*\n+/.exec(old);
   const at = title ? title[0].length : 0;
   return `${old.slice(0, at)}${wrapped}\n${old.slice(at)}`;
@@ -59,17 +84,19 @@ export interface ReportOptions {
   startedAt: Date;
   durationS: number;
   docsDir: string;
+  section?: ReportSection;
 }
 
 export function writeReport(options: ReportOptions): { markdown: string; svg: string } {
   const { outcomes, machine } = options;
+  const section = options.section ?? MAIN_SECTION;
   mkdirSync(options.docsDir, { recursive: true });
   const markdownPath = path.join(options.docsDir, 'benchmarks.md');
-  const svgPath = path.join(options.docsDir, 'benchmarks.svg');
+  const svgPath = path.join(options.docsDir, section.svg);
   const lines = [
-    '## The agent against its floors',
+    `## ${section.heading}`,
     '',
-    `Measured by \`npm run bench\` on ${options.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC ` +
+    `Measured by \`${section.command}\` on ${options.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC ` +
       `(${options.rounds} rounds, ${Math.round(options.durationS)} s). Each case ran beside its floor, ` +
       'alternating, in every round; cells show the median and [min–max] of the rounds, and the ratio is the ' +
       'median of the per-round ratios.',
@@ -78,7 +105,7 @@ export function writeReport(options: ReportOptions): { markdown: string; svg: st
       `Node.js ${machine.node}, ${machine.ociRuntimes.join(', ') || 'no OCI runtime'}; ` +
       `load average ${machine.loadAverage} at the start (the machine may be shared, which widens the spreads).`,
     '',
-    '![cost of each case relative to its floor](benchmarks.svg)',
+    `![cost of each case relative to its floor](${section.svg})`,
     '',
     '| case | agent | floor | ratio | target |',
     '| --- | --- | --- | --- | --- |',
@@ -97,11 +124,9 @@ export function writeReport(options: ReportOptions): { markdown: string; svg: st
   const markdown = spliceBlock(
     existsSync(markdownPath) ? readFileSync(markdownPath, 'utf8') : undefined,
     lines.join('\n'),
+    section,
   );
-  const svg = costChart(
-    outcomes,
-    `kata-agent against its floors (${machine.cores} cores, Node.js ${machine.node})`,
-  );
+  const svg = costChart(outcomes, `${section.chartTitle} (${machine.cores} cores, Node.js ${machine.node})`);
   writeFileSync(markdownPath, markdown);
   writeFileSync(svgPath, svg);
   return { markdown, svg };

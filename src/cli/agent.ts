@@ -1,87 +1,17 @@
 #!/usr/bin/env node
 // kata-agent: the guest agent. In a VM it is started by the initrd (often as
 // PID 1) and configured by the kernel command line; flags serve development.
-import { parseFlags, USAGE } from '../config/flags';
-import { createLogger, type AgentLogging } from '../logging/logger';
-import { startAgent } from '../agent';
-import { AGENT_VERSION } from '../version';
-import { missingNodeFlags } from '../config/node-flags';
-import {
-  allowCoreDumps,
-  finishPid1,
-  guardPid1,
-  isPid1,
-  mountBasics,
-  powerOff,
-  sysRootFromArgv,
-  type Pid1Guard,
-} from '../guest/init';
+//
+// The same file is the source of the image's start-up snapshot
+// (`node --build-snapshot`, scripts/bundle.mjs): building it only loads the
+// modules, and the agent starts when node deserializes the snapshot. Started
+// from the snapshot, node puts the first positional argument where the
+// script's path would be, so the options always start at argv[2].
+import { startupSnapshot } from 'node:v8';
+import { runAgentCli } from './agent-main';
 
-const pid1 = isPid1();
-
-async function main(logging: AgentLogging, guard: Pid1Guard | undefined): Promise<void> {
-  const log = logging.logger;
-  const argv = process.argv.slice(2);
-  // As PID 1 even /proc is ours to mount, and the options come from /proc/cmdline.
-  if (pid1) mountBasics(sysRootFromArgv(argv), log);
-  const flags = parseFlags(argv);
-  if (flags.showHelp) {
-    process.stdout.write(USAGE + '\n');
-    return;
-  }
-  if (flags.showVersion) {
-    process.stdout.write(`kata-agent version ${AGENT_VERSION}\n`);
-    return;
-  }
-  log.level = flags.config.logLevel;
-  for (const w of flags.warnings) log.warn(w);
-  const missing = missingNodeFlags();
-  if (missing.length > 0) {
-    log.info(
-      { missing: missing.join(' ') },
-      "node started without the agent's V8 flags: memory peaks will be higher",
-    );
-  }
-  if (pid1) {
-    await finishPid1({
-      root: flags.config.sysRoot,
-      unifiedCgroupHierarchy: flags.config.unifiedCgroupHierarchy,
-      log,
-    });
-  }
-  if (flags.config.devMode) allowCoreDumps(log);
-  const agent = await startAgent(flags.config, logging);
-  log.info({ version: AGENT_VERSION, pid1 }, 'agent started');
-  if (guard) {
-    guard.onShutdown(() => agent.shutdown());
-    return;
-  }
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    agent.shutdown().then(
-      () => process.exit(0),
-      (err: Error) => {
-        log.error({ err: err.message }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+if (startupSnapshot.isBuildingSnapshot()) {
+  startupSnapshot.setDeserializeMainFunction(() => runAgentCli(process.argv.slice(2)));
+} else {
+  runAgentCli(process.argv.slice(2));
 }
-
-// The level is known only once the options are read; until then, info.
-const logging = createLogger({ level: 'info' });
-const guard = pid1 ? guardPid1(logging.logger) : undefined;
-main(logging, guard).catch((err: Error) => {
-  if (pid1) {
-    logging.logger.fatal({ error: err.message }, 'agent failed');
-    powerOff(logging.logger, `start-up failed: ${err.message}`);
-    return;
-  }
-  process.stderr.write(`kata-agent: ${err.message}\n`);
-  process.exit(1);
-});

@@ -45,7 +45,10 @@ export async function createDeviceSubsystem(
       );
     }
   }
-  await registry.scan();
+  // The first scan runs behind the channel's opening: it reads every device's
+  // uevent file, over a second under TCG, and the host is waiting for an answer.
+  // Every lookup waits on the registry.
+  registry.scanAtStart(listener !== undefined);
   const locator = new DeviceLocator(paths, registry);
   const manager = new GuestDeviceManager(locator, options.handlers ?? DEFAULT_DEVICE_HANDLERS);
   return { paths, registry, locator, manager, close: () => listener?.close() };

@@ -46,6 +46,8 @@ export class DeviceRegistry implements UeventSink {
   private scansRunning = 0;
   private scanning: Promise<void> | undefined;
   private nextScan: Promise<void> | undefined;
+  /** The start-up scan while it runs, when uevents cover whatever it misses. */
+  private startupScan: Promise<void> | undefined;
 
   constructor(
     private readonly paths: SystemPaths,
@@ -86,6 +88,17 @@ export class DeviceRegistry implements UeventSink {
       this.record(event);
     }
     for (const observe of this.observers) observe(event);
+  }
+
+  /**
+   * The first scan, run in the background. With a uevent listener started before it,
+   * the scan and the events between them see every device: a lookup that misses
+   * meanwhile waits for the two instead of queueing another scan.
+   */
+  scanAtStart(listening: boolean): void {
+    const scan = this.refresh();
+    if (!listening) return;
+    this.startupScan = scan.finally(() => (this.startupScan = undefined));
   }
 
   overrun(): Promise<void> {
@@ -163,7 +176,7 @@ export class DeviceRegistry implements UeventSink {
         reject(deadlineExceeded(`Timeout reached after ${timeoutMs}ms waiting for device ${what}${why}`));
       }, timeoutMs);
       this.waiters.add(waiter);
-      void this.refresh();
+      if (!this.startupScan) void this.refresh();
     });
   }
 

@@ -34,6 +34,13 @@ export interface AgentVmOptions {
   say?: (message: string) => void;
 }
 
+export interface AgentStartup {
+  fromSnapshot: boolean;
+  nodeBootMs: number;
+  mainMs: number;
+  listeningMs: number;
+}
+
 export class AgentVm {
   private readonly connections: Duplex[] = [];
   /** Resolves with the time (ms after spawn) the guest first opened agent.channel.0. */
@@ -169,6 +176,26 @@ export class AgentVm {
       previous = at;
     }
     return out;
+  }
+
+  /**
+   * What the agent's "agent started" line on the console says of its start-up: whether
+   * node deserialized it from the snapshot, and ms from node's start to node ready, to
+   * the agent's main and to listening.
+   */
+  agentStartup(): AgentStartup | undefined {
+    const line = this.vm.console
+      .contents()
+      .split('\n')
+      .find((l) => l.includes('msg="agent started"'));
+    if (!line) return undefined;
+    const field = (k: string): string | undefined => new RegExp(` ${k}=(\\S+)`).exec(line)?.[1];
+    return {
+      fromSnapshot: field('fromSnapshot') === 'true',
+      nodeBootMs: Number(field('nodeBootMs')),
+      mainMs: Number(field('mainMs')),
+      listeningMs: Number(field('listeningMs')),
+    };
   }
 
   /** Stops the VM if it still runs and removes what boot() created. */

@@ -16,6 +16,13 @@ function summary(r: SequenceResult, containers: number): void {
   out('Summary');
   out(`  accelerator                  ${r.accel}`);
   out(`  boot → agent ready           ${formatMs(r.bootToReadyMs)}`);
+  const a = r.agentStartup;
+  if (a) {
+    out(
+      `  agent start-up (node's clock) node ready ${a.nodeBootMs} ms, main ${a.mainMs} ms, listening ${a.listeningMs} ms` +
+        (a.fromSnapshot ? ' (from the snapshot)' : ' (from the script)'),
+    );
+  }
   out(`  StartContainer → output      ${formatMs(r.firstOutputAfterStartMs)}`);
   out(`  boot → first output          ${formatMs(r.firstOutputAfterBootMs)}`);
   out(`  agent RSS, 2 containers up   ${(r.rssAfterBootKiB / 1024).toFixed(1)} MiB`);

@@ -3,7 +3,7 @@
 // timed; every result the host can check is checked, and returned for tests.
 import type { AgentClient } from '../client/agent-client';
 import { CreateSandboxRequest, type GuestDetailsResponse } from '../generated/agent';
-import { AgentVm, AGENT_VSOCK_PORT, type AgentVmOptions } from './agent-vm';
+import { AgentVm, type AgentStartup, AGENT_VSOCK_PORT, type AgentVmOptions } from './agent-vm';
 import { bindMount, containerSpec } from './container-spec';
 import { makeExt4Image, readFromExt4Image } from './disk-image';
 import { collect, createContainer, execOk } from './process-io';
@@ -11,6 +11,7 @@ import { BRIDGE_ID, BRIDGE_SLOT, SHARE_TAG } from './qemu';
 import { StageTimer, type StageTiming } from './stage-timer';
 import { GUEST_AGENT_DIR } from './image/layout';
 import path from 'node:path';
+import type { SandboxShare } from './sandbox-share';
 
 export interface SequenceOptions extends AgentVmOptions {
   /** Containers run (create, start, wait, remove) before the second RSS reading; 0 skips it. */
@@ -44,6 +45,8 @@ export interface SequenceResult {
   rssAfterBootKiB: number;
   rssAfterContainersKiB?: number;
   shutdownReason: string;
+  /** The agent's own account of its start-up (its "agent started" line). */
+  agentStartup?: AgentStartup;
 }
 
 export const SANDBOX_ID = 'kata-vm-sandbox';
@@ -54,15 +57,73 @@ const TOOLS = 'tools';
 
 const hex2 = (n: number): string => n.toString(16).padStart(2, '0');
 
-/** The agent's resident set, read by a process sharing its PID namespace. */
-async function agentRssKiB(client: AgentClient, containerId: string): Promise<number> {
+/**
+ * Lines of the agent's /proc/<pid>/status (VmRSS, VmHWM, RssAnon, ...) in KiB, read by
+ * a process of a container that shares the agent's PID namespace.
+ */
+export async function agentStatusKiB(
+  client: AgentClient,
+  containerId: string,
+  fields: readonly string[] = ['VmRSS'],
+): Promise<Record<string, number>> {
   const script =
     'for p in /proc/[0-9]*; do if grep -q "[k]ata-agent[.]js" $p/cmdline 2>/dev/null; then ' +
-    'grep VmRSS $p/status; fi; done';
+    'cat $p/status; fi; done';
   const out = await execOk(client, containerId, ['sh', '-c', script]);
-  const m = /VmRSS:\s+(\d+)\s+kB/.exec(out);
-  if (!m) throw new Error(`no agent VmRSS in ${JSON.stringify(out)}`);
-  return Number(m[1]);
+  const values: Record<string, number> = {};
+  for (const field of fields) {
+    const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(out);
+    if (!m) throw new Error(`no agent ${field} in ${JSON.stringify(out.slice(0, 400))}`);
+    values[field] = Number(m[1]);
+  }
+  return values;
+}
+
+async function agentRssKiB(client: AgentClient, containerId: string): Promise<number> {
+  return (await agentStatusKiB(client, containerId)).VmRSS;
+}
+
+/** CreateSandbox as the runtime sends it, with the VM's 9p share as kataShared. */
+export async function createSandboxOnShare(client: AgentClient, share: SandboxShare): Promise<void> {
+  await client.agent.createSandbox(
+    CreateSandboxRequest.fromPartial({
+      sandbox_id: SANDBOX_ID,
+      hostname: 'kata-vm',
+      storages: [
+        {
+          driver: '9p',
+          source: SHARE_TAG,
+          fstype: '9p',
+          options: ['trans=virtio,version=9p2000.L,cache=mmap', 'nodev', 'msize=512000'],
+          mount_point: share.guestPath() + '/',
+        },
+      ],
+    }),
+  );
+}
+
+/**
+ * A long-running busybox container sharing the agent's PID namespace, with node and the
+ * agent bound in read-only: it can exec, read the agent's /proc entries and act as a
+ * guest-side client.
+ */
+export async function startToolsContainer(
+  client: AgentClient,
+  share: SandboxShare,
+  id: string,
+): Promise<void> {
+  const rootfs = await share.addBusyboxRootfs(id);
+  await createContainer(client, {
+    id,
+    agentPidns: true,
+    spec: containerSpec({
+      id,
+      rootfs,
+      args: ['sleep', '100000'],
+      mounts: ['/usr/bin/node', '/lib', '/lib64', GUEST_AGENT_DIR].map((p) => bindMount(p)),
+    }),
+  });
+  await client.agent.startContainer({ container_id: id });
 }
 
 function expect(condition: boolean, message: string): void {
@@ -82,23 +143,7 @@ export async function runSequence(options: SequenceOptions = {}): Promise<Sequen
 
     await st('Health.Check', () => client.health.check({ service: '' }));
     const version = await client.health.version({ service: '' });
-    await st('CreateSandbox (9p kataShared)', () =>
-      client.agent.createSandbox(
-        CreateSandboxRequest.fromPartial({
-          sandbox_id: SANDBOX_ID,
-          hostname: 'kata-vm',
-          storages: [
-            {
-              driver: '9p',
-              source: SHARE_TAG,
-              fstype: '9p',
-              options: ['trans=virtio,version=9p2000.L,cache=mmap', 'nodev', 'msize=512000'],
-              mount_point: share.guestPath() + '/',
-            },
-          ],
-        }),
-      ),
-    );
+    await st('CreateSandbox (9p kataShared)', () => createSandboxOnShare(client, share));
 
     // 1. A one-shot container: its output read to the end, then its exit code.
     const hello = 'hello';
@@ -138,20 +183,7 @@ export async function runSequence(options: SequenceOptions = {}): Promise<Sequen
 
     // 2. A long-running container to exec into; it shares the agent's PID namespace and
     //    sees node and the agent read-only, so it can also act as a guest-side vsock client.
-    const toolsRootfs = await share.addBusyboxRootfs(TOOLS);
-    await st('CreateContainer + StartContainer (tools)', async () => {
-      await createContainer(client, {
-        id: TOOLS,
-        agentPidns: true,
-        spec: containerSpec({
-          id: TOOLS,
-          rootfs: toolsRootfs,
-          args: ['sleep', '100000'],
-          mounts: ['/usr/bin/node', '/lib', '/lib64', GUEST_AGENT_DIR].map((p) => bindMount(p)),
-        }),
-      });
-      await client.agent.startContainer({ container_id: TOOLS });
-    });
+    await st('CreateContainer + StartContainer (tools)', () => startToolsContainer(client, share, TOOLS));
     const execOutput = await st('ExecProcess into a running container', () =>
       execOk(client, TOOLS, ['sh', '-c', 'echo "exec in $(hostname): $(ls /opt)"']),
     );
@@ -298,6 +330,7 @@ export async function runSequence(options: SequenceOptions = {}): Promise<Sequen
       rssAfterBootKiB,
       rssAfterContainersKiB,
       shutdownReason,
+      agentStartup: agentVm.agentStartup(),
     };
   } catch (err) {
     const tail = vm.console.contents().split('\n').slice(-15).join('\n');

@@ -29,9 +29,13 @@ export function rfc3339Nano(epochNs: bigint): string {
 }
 
 // The wall clock read once, then advanced by the monotonic nanosecond clock: a double
-// of epoch milliseconds cannot hold nanoseconds.
-const CLOCK_BASE_NS = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
-const nowNs = (): bigint => CLOCK_BASE_NS + process.hrtime.bigint();
+// of epoch milliseconds cannot hold nanoseconds. Read on first use, not at load: a
+// start-up snapshot loads this module at build time, in another process.
+let clockBaseNs: bigint | undefined;
+const nowNs = (): bigint => {
+  clockBaseNs ??= BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+  return clockBaseNs + process.hrtime.bigint();
+};
 
 export class LogSinks {
   private readonly sinks = new Set<LineSink>();

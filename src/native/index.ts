@@ -154,17 +154,30 @@ export interface NativeBinding {
 
 let cached: NativeBinding | undefined;
 
+/**
+ * Where the addon may be: beside the bundled agent (dist/guest, the image), else where
+ * node-gyp built it. Started from a start-up snapshot, `__dirname` is where the snapshot
+ * was built, so the snapshot's own directory comes first.
+ */
+function addonCandidates(execArgv: readonly string[] = process.execArgv): string[] {
+  const dirs: string[] = [];
+  const blobAt = execArgv.indexOf('--snapshot-blob');
+  const blob =
+    blobAt >= 0 ? execArgv[blobAt + 1] : execArgv.find((a) => a.startsWith('--snapshot-blob='))?.slice(16);
+  if (blob) dirs.push(path.dirname(path.resolve(blob)));
+  dirs.push(__dirname, path.join(__dirname, '..', '..', '..', 'build', 'Release'));
+  return dirs.map((d) => path.join(d, 'agent_native.node'));
+}
+
 /** The addon, loaded once. Throws with a clear message when `npm ci` did not build it. */
 export function native(): NativeBinding {
   if (!cached) {
-    // Beside the bundled agent (dist/guest, the image), else where node-gyp built it.
-    const candidates = [
-      path.join(__dirname, 'agent_native.node'),
-      path.join(__dirname, '..', '..', '..', 'build', 'Release', 'agent_native.node'),
-    ];
+    const candidates = addonCandidates();
     const file = candidates.find((f) => existsSync(f)) ?? candidates[candidates.length - 1];
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    cached = require(file) as NativeBinding;
+    // dlopen, not require: a snapshot's require only knows node's own modules.
+    const addon = { exports: {} as NativeBinding };
+    process.dlopen(addon, file);
+    cached = addon.exports;
   }
   return cached;
 }

@@ -59,6 +59,9 @@ test('Kata-like sequence against the agent in a VM', { skip: skipReason, timeout
   });
   log(`accelerator: ${r.accel}`);
   assert.ok(r.bootToReadyMs > 0);
+  // The image's agent starts from its snapshot (a fallback to the script would say so here).
+  assert.equal(r.agentStartup?.fromSnapshot, true, JSON.stringify(r.agentStartup));
+  log(`agent start-up: ${JSON.stringify(r.agentStartup)}`);
   assert.equal(r.containerExit, 0);
   assert.match(
     r.containerOutput,

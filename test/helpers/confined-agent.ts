@@ -4,7 +4,10 @@
 // CAP_SYS_TIME, CAP_SYS_BOOT or CAP_SYS_MODULE (so no request can set the
 // clock, reboot or load modules, whatever handlers exist; SetGuestDateTime
 // also gets a clock that only logs). Everything it starts dies with its PID
-// namespace.
+// namespace. With `artifact`, the agent is the one the image ships: the bundle
+// in dist/guest started from its V8 start-up snapshot, configured by flags and
+// agent.* options as in a guest (SetGuestDateTime then fails for want of
+// CAP_SYS_TIME instead of logging).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -41,6 +44,27 @@ export interface ConfinedAgentOptions {
   config?: Partial<AgentConfig>;
   /** Level the agent formats its log at; only warnings reach stderrTail. */
   logLevel?: LogLevel;
+  /**
+   * Run the shipped artifact. Of `config` only what a guest can set applies: the
+   * listen address, the roots and hotplugTimeoutMs (as agent.hotplug_timeout).
+   */
+  artifact?: boolean;
+}
+
+const GUEST_BUNDLE_DIR = path.join(__dirname, '..', '..', 'guest');
+
+/** The artifact's command line, as the image's /init builds it. */
+function artifactArgv(config: Partial<AgentConfig>, level: LogLevel): string[] {
+  return [
+    process.execPath,
+    ...AGENT_NODE_FLAGS,
+    '--snapshot-blob',
+    path.join(GUEST_BUNDLE_DIR, 'kata-agent.blob'),
+    path.join(GUEST_BUNDLE_DIR, 'kata-agent.js'),
+    ...(config.listen ?? []).flatMap((a) => ['--listen', a]),
+    ...['--cmdline', config.cmdlinePath!, '--guest-root', config.guestRoot!],
+    ...['--sys-root', config.sysRoot!, '--log-level', level],
+  ];
 }
 
 export interface AgentExit {
@@ -60,15 +84,31 @@ export class ConfinedAgent {
     readonly dir: string,
     readonly socket: string,
     readonly config: Partial<AgentConfig>,
+    artifact: boolean,
   ) {
+    // The artifact logs every line to stderr: keep warnings and worse, as the dist/ entry does.
+    let partial = '';
     child.stderr?.on('data', (chunk: Buffer) => {
-      this.stderr = (this.stderr + chunk.toString()).slice(-64 * 1024);
+      if (!artifact) {
+        this.stderr = (this.stderr + chunk.toString()).slice(-64 * 1024);
+        return;
+      }
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.includes('msg="agent started"')) this.started();
+        if (/^time=\S+ level=(trace|debug|info) /.test(line)) continue;
+        this.stderr = (this.stderr + line + '\n').slice(-64 * 1024);
+      }
     });
     this.exited = once(child, 'exit').then(([code, signal]) => {
       this.exitInfo = { code: code as number | null, signal: signal as NodeJS.Signals | null };
       return this.exitInfo;
     });
   }
+
+  /** Called once the artifact logs that it listens (the dist/ entry prints "ready"). */
+  started: () => void = () => undefined;
 
   /** Host PID of the agent's node process (PID 2 of its namespace). */
   get pid(): number {
@@ -124,7 +164,8 @@ export class ConfinedAgent {
 export async function startConfinedAgent(options: ConfinedAgentOptions = {}): Promise<ConfinedAgent> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kata-agent-confined-'));
   for (const sub of ['guest', 'sys', 'tmp']) mkdirSync(path.join(dir, sub));
-  writeFileSync(path.join(dir, 'cmdline'), '');
+  const hotplug = options.config?.hotplugTimeoutMs;
+  writeFileSync(path.join(dir, 'cmdline'), hotplug ? `agent.hotplug_timeout=${hotplug}ms\n` : '');
   const socket = path.join(dir, 'agent.sock');
   const config: Partial<AgentConfig> = {
     listen: [`unix://${socket}`],
@@ -133,15 +174,11 @@ export async function startConfinedAgent(options: ConfinedAgentOptions = {}): Pr
     sysRoot: path.join(dir, 'sys'),
     ...options.config,
   };
+  const level = options.logLevel ?? 'info';
   const main = path.join(__dirname, 'confined-agent-main.js');
-  const argv = [
-    process.execPath,
-    ...AGENT_NODE_FLAGS,
-    main,
-    '--serve',
-    JSON.stringify(config),
-    options.logLevel ?? 'info',
-  ];
+  const argv = options.artifact
+    ? artifactArgv(config, level)
+    : [process.execPath, ...AGENT_NODE_FLAGS, main, '--serve', JSON.stringify(config), level];
   const child = spawn(
     'unshare',
     [
@@ -163,8 +200,9 @@ export async function startConfinedAgent(options: ConfinedAgentOptions = {}): Pr
     ],
     { env: { ...process.env, DIR: dir, TMPDIR: path.join(dir, 'tmp') }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const agent = new ConfinedAgent(child, dir, socket, config);
+  const agent = new ConfinedAgent(child, dir, socket, config, options.artifact === true);
   const ready = new Promise<void>((resolve, reject) => {
+    agent.started = resolve;
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { loadOrder, moduleName, parseModulesDep } from '../../src/host/image/modules';
 import { parseLdd } from '../../src/host/image/elf';
 import { ImagePlan } from '../../src/host/image/plan';
-import { initScript, MARKER } from '../../src/host/image/init-script';
+import { initScript, MARKER, snapshotChoice } from '../../src/host/image/init-script';
 import { extractVmlinux } from '../../src/host/image/kernel';
 import { relativeLink } from '../../src/host/busybox';
 import { agentFiles } from '../../src/host/image/agent-files';
@@ -140,11 +140,36 @@ test('vmlinux is found inside a bzImage as an xz stream', async () => {
   }
 });
 
-test('the image ships the bundled agent only: one script each for the agent and the probe, and the addon', () => {
+test('the image ships the bundled agent only: one script each for the agent, the probe and the client, the snapshot and the addon', () => {
   const files = agentFiles(path.join(__dirname, '..', '..', '..'));
   assert.deepEqual(
     files.map((f) => f.relative),
-    ['kata-agent.js', 'guest-probe.js', 'kata-agent-ctl.js', 'agent_native.node'],
+    ['kata-agent.js', 'kata-agent.blob', 'guest-probe.js', 'kata-agent-ctl.js', 'agent_native.node'],
   );
   for (const f of files) assert.ok(statSync(f.source).size > 0, f.source);
+});
+
+test("/init starts the agent from its snapshot only when the blob is whole and node's flags are the image's", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'snapshot-choice-'));
+  try {
+    const blob = path.join(dir, 'kata-agent.blob');
+    const choose = (env: Record<string, string> = {}): string => {
+      const script = `${snapshotChoice({ path: blob, bytes: 4096 })}\necho "[$snapshot]"`;
+      const run = spawnSync('busybox', ['sh', '-c', script], { env: { PATH: process.env.PATH, ...env } });
+      assert.equal(run.status, 0, run.stderr.toString());
+      return run.stdout.toString();
+    };
+    assert.match(
+      choose(),
+      /is missing or damaged \(not 4096 bytes\): starting the agent from its script\n\[\]\n$/,
+    );
+    writeFileSync(blob, Buffer.alloc(1000));
+    assert.match(choose(), /is missing or damaged/);
+    writeFileSync(blob, Buffer.alloc(4096));
+    assert.equal(choose(), `[--snapshot-blob ${blob}]\n`);
+    assert.match(choose({ kata_vm_snapshot: 'off' }), /snapshot off or node flags changed.*\n\[\]\n$/);
+    assert.match(choose({ kata_vm_node_flags: '--max-old-space-size=64' }), /node flags changed.*\n\[\]\n$/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -27,7 +27,8 @@ const REGRESSIONS: Regression[] = [
 ];
 
 test('fuzzer findings stay fixed', { timeout: 60_000 }, async () => {
-  const agent = await startConfinedAgent();
+  // The artifact the image ships: the bundle, started from its snapshot.
+  const agent = await startConfinedAgent({ artifact: true });
   try {
     const client = await agent.client();
     for (const r of REGRESSIONS) {

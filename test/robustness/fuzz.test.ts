@@ -42,9 +42,11 @@ async function cleanUp(client: AgentClient): Promise<void> {
 const show = (list: Finding[]): string => JSON.stringify(list.slice(0, 5), null, 1);
 
 test(`protocol fuzzer (seed ${SEED}, ${BUDGET_MS} ms)`, { timeout: BUDGET_MS + 60_000 }, async (t) => {
+  // The artifact the image ships: the bundle, started from its snapshot.
   const agent = await startConfinedAgent({
+    artifact: true,
     logLevel: 'debug',
-    config: { hotplugTimeoutMs: 200, copyFileMaxBytes: 1024 * 1024 },
+    config: { hotplugTimeoutMs: 200 },
   });
   try {
     const control = await agent.client();

@@ -1,6 +1,7 @@
 // The agent as it is deployed in the guest: the bundle scripts/bundle.mjs
 // writes to dist/guest (the agent, the VM plumbing probe and the client, each
-// one JavaScript file with its production dependencies, and the native addon).
+// one JavaScript file with its production dependencies, the agent's V8 start-up
+// snapshot and the native addon).
 // No dist/ tree, no node_modules and no host code go into the image.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -12,7 +13,13 @@ export interface AgentFile {
 }
 
 export const BUNDLE_DIR = 'dist/guest';
-const BUNDLE_FILES = ['kata-agent.js', 'guest-probe.js', 'kata-agent-ctl.js', 'agent_native.node'];
+const BUNDLE_FILES = [
+  'kata-agent.js',
+  'kata-agent.blob',
+  'guest-probe.js',
+  'kata-agent-ctl.js',
+  'agent_native.node',
+];
 
 export function agentFiles(repo: string): AgentFile[] {
   return BUNDLE_FILES.map((name) => {

@@ -9,6 +9,7 @@ import { findBusybox } from '../busybox';
 import { prepareKernel, type Progress } from './kernel';
 import { AGENT_NODE_FLAGS } from '../../config/node-flags';
 import { planImage } from './layout';
+import { buildFloor } from './floor';
 import { packCpio, stageTree } from './stage';
 
 /** node's flags for the agent in the guest: the agent's own (src/config/node-flags.ts). */
@@ -90,6 +91,7 @@ export async function ensureImage(options: BuildOptions = {}): Promise<BuildResu
     strip,
     agentIsInit,
     nodeFlags: GUEST_NODE_FLAGS,
+    floor: await buildFloor(repo, path.join(cacheDir, 'floor')),
   });
   const hash = plan.hash(JSON.stringify({ BUILDER_VERSION, kernel, strip, agentIsInit }));
   const current = readManifest(manifestFile);

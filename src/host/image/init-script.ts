@@ -6,7 +6,9 @@
 // Kernel parameters without a dot reach /init as environment variables:
 //   kata_vm_listen=auto,vsock://any:1024   the agent's --listen addresses
 //   kata_vm_mode=probe                     run the plumbing probe instead of the agent
+//   kata_vm_mode=floor                     run the benchmark's floor program instead of the agent
 //   kata_vm_node_flags=--a,--b             node's flags for the agent, instead of the image's
+//   kata_vm_snapshot=off                   start the agent from its script, not its snapshot
 
 export interface InitScriptOptions {
   /** Absolute guest paths of the .ko files, dependencies first. */
@@ -14,8 +16,12 @@ export interface InitScriptOptions {
   node: string;
   agentMain: string;
   probeMain: string;
+  /** The guest-cost benchmark's floor program (exec'd as the agent would be). */
+  floor?: string;
   /** node's own flags for the agent (kata_vm_node_flags=a,b replaces them). */
   nodeFlags: string[];
+  /** The agent's V8 start-up snapshot and its size in bytes (a blob of another size is not used). */
+  agentSnapshot?: { path: string; bytes: number };
   /** Whether the agent does the PID 1 work itself (mounts, reaping, power off on exit). */
   agentIsInit: boolean;
   /** Where the agent's pid is written when it is not PID 1 (the power button action signals it). */
@@ -67,10 +73,19 @@ mark modules-loaded
 n=0
 until grep -qs "Power Button" /sys/class/input/event*/device/name || [ $n -ge 200 ]; do usleep 10000; n=$((n + 1)); done
 acpid -c /etc/acpi -l /dev/null
-set -- $(echo "\${kata_vm_node_flags-${o.nodeFlags.join(',')}}" | tr , ' ') ${o.agentMain}
+${snapshotChoice(o.agentSnapshot)}
+set -- $(echo "\${kata_vm_node_flags-${o.nodeFlags.join(',')}}" | tr , ' ') $snapshot ${o.agentMain}
 for a in $(echo "\${kata_vm_listen:-auto}" | tr , ' '); do set -- "$@" --listen "$a"; done
 
-if [ "$kata_vm_mode" = probe ]; then
+${
+  o.floor
+    ? `if [ "$kata_vm_mode" = floor ]; then
+  mark floor-exec
+  exec ${o.floor}
+fi
+`
+    : ''
+}if [ "$kata_vm_mode" = probe ]; then
 ${fullMounts}
   mark probe-start
   ${o.node} ${o.probeMain}
@@ -94,6 +109,25 @@ sync
 poweroff -f`
 }
 `;
+}
+
+/**
+ * Chooses how node starts the agent: from its start-up snapshot when the blob is
+ * there and whole (node does not check a blob's integrity, and a truncated one
+ * crashes it), else from the script, with a line on the console saying why.
+ * Other node flags than the snapshot was built with make node refuse it, so
+ * kata_vm_node_flags starts the script too.
+ */
+export function snapshotChoice(blob: InitScriptOptions['agentSnapshot']): string {
+  if (!blob) return 'snapshot=';
+  return `snapshot=
+if [ "$kata_vm_snapshot" = off ] || [ -n "\${kata_vm_node_flags+set}" ]; then
+  echo "${MARKER} start-up snapshot off or node flags changed: starting the agent from its script"
+elif [ "$(stat -c %s ${blob.path} 2>/dev/null)" = ${blob.bytes} ]; then
+  snapshot="--snapshot-blob ${blob.path}"
+else
+  echo "${MARKER} start-up snapshot ${blob.path} is missing or damaged (not ${blob.bytes} bytes): starting the agent from its script"
+fi`;
 }
 
 /** busybox acpid runs /etc/acpi/PWRF/00000080 for the power button: stop the agent cleanly. */

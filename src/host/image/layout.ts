@@ -1,6 +1,7 @@
 // What goes into the initrd, and where: busybox with relative applet links, the
 // machine's node and crun with the shared libraries ldd names, the agent under
 // /opt/kata-agent, the guest's kernel modules, a few /etc files and /init.
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { appletPaths } from '../busybox';
 import { sharedLibraries } from './elf';
@@ -8,6 +9,7 @@ import { agentFiles } from './agent-files';
 import { initScript, powerButtonAction } from './init-script';
 import type { GuestKernel } from './kernel';
 import { ImagePlan } from './plan';
+import { GUEST_FLOOR } from './floor';
 
 export const GUEST_AGENT_DIR = '/opt/kata-agent';
 const GUEST_NODE = '/usr/bin/node';
@@ -24,6 +26,8 @@ export interface LayoutInput {
   strip: boolean;
   agentIsInit: boolean;
   nodeFlags: string[];
+  /** The benchmark's floor program (floor.ts), run instead of the agent with kata_vm_mode=floor. */
+  floor: string;
 }
 
 async function addBinary(plan: ImagePlan, source: string, dest: string, strip: boolean): Promise<void> {
@@ -47,8 +51,11 @@ export async function planImage(input: LayoutInput): Promise<ImagePlan> {
   }
   await addBinary(plan, input.node, GUEST_NODE, input.strip);
   await addBinary(plan, input.crun, '/usr/bin/crun', false);
+  plan.add({ kind: 'file', dest: GUEST_FLOOR, source: input.floor, mode: 0o755, byContent: true });
 
-  for (const f of agentFiles(input.repo)) {
+  const files = agentFiles(input.repo);
+  const blob = files.find((f) => f.relative.endsWith('.blob'));
+  for (const f of files) {
     plan.add({
       kind: 'file',
       dest: path.join(GUEST_AGENT_DIR, f.relative),
@@ -90,7 +97,12 @@ export async function planImage(input: LayoutInput): Promise<ImagePlan> {
       modulesFile: MODULES_FILE,
       node: GUEST_NODE,
       agentMain: path.join(GUEST_AGENT_DIR, 'kata-agent.js'),
+      agentSnapshot: blob && {
+        path: path.join(GUEST_AGENT_DIR, blob.relative),
+        bytes: statSync(blob.source).size,
+      },
       probeMain: path.join(GUEST_AGENT_DIR, 'guest-probe.js'),
+      floor: GUEST_FLOOR,
       nodeFlags: input.nodeFlags,
       agentIsInit: input.agentIsInit,
       agentPidFile: AGENT_PID_FILE,

@@ -1,0 +1,262 @@
+// `npm run bench:vm`: what the agent costs a pod's VM, beside the floor: the
+// same kernel, initrd and /init with a tiny static program in the agent's place
+// (src/host/image/floor.c) that opens agent.channel.0 and echoes. Each round
+// boots the floor, the agent from its start-up snapshot (what the image runs)
+// and the agent from its script, in a rotating order, one VM at a time (TCG
+// keeps both cores busy). Writes its own block of docs/benchmarks.md.
+//   --rounds N       rounds (default 3)
+//   --containers N   containers in the Kata-like flow whose high-water mark is taken (default 20)
+//   --no-write       print only
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { AgentVm } from '../src/host/agent-vm';
+import { ensureImage, type GuestImage } from '../src/host/image/build';
+import { agentStatusKiB, createSandboxOnShare, startToolsContainer } from '../src/host/driver';
+import { collect, createContainer, execOk } from '../src/host/process-io';
+import { containerSpec } from '../src/host/container-spec';
+import type { AgentClient } from '../src/client/agent-client';
+import { machineInfo } from './lib/machine';
+import { consoleLines, writeReport } from './lib/report';
+import { evaluate, type BenchCase } from './lib/result';
+
+type Variant = 'floor' | 'snapshot' | 'script';
+const KERNEL_PARAMS: Record<Variant, string[]> = {
+  floor: ['kata_vm_mode=floor'],
+  snapshot: [],
+  script: ['kata_vm_snapshot=off'],
+};
+
+interface Boot {
+  bootToOpenMs: number;
+  execToOpenMs: number;
+  bootToReadyMs?: number;
+  /** Guest MemTotal − MemAvailable, MiB (the agent's VMs with one container running). */
+  guestUsedMiB: number;
+  /** The qemu process's proportional set size on the host, MiB. */
+  qemuPssMiB: number;
+  agentRssAnonMiB?: number;
+  agentHwmAfterFlowMiB?: number;
+}
+
+const TOOLS = 'tools';
+const mib = (kib: number): number => Math.round((kib / 1024) * 10) / 10;
+
+function pssMiB(pid: number): number {
+  const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+  if (!m) throw new Error(`no Pss for qemu ${pid}`);
+  return mib(Number(m[1]));
+}
+
+function usedMiB(meminfo: string): number {
+  const kib = (k: string): number => Number(new RegExp(`${k}[:=]\\s*(\\d+)`).exec(meminfo)?.[1]);
+  const used = kib('MemTotal') - kib('MemAvailable');
+  if (!Number.isFinite(used)) throw new Error(`no MemTotal/MemAvailable in ${JSON.stringify(meminfo)}`);
+  return mib(used);
+}
+
+async function waitForLine(vm: AgentVm, pattern: RegExp, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const m = pattern.exec(vm.vm.console.contents());
+    if (m) return m[0];
+    if (Date.now() > deadline || !vm.vm.running) throw new Error(`no ${pattern} on the console`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The Kata-like part: containers created, exec'd into, read and removed, one after another. */
+async function kataLikeFlow(client: AgentClient, vm: AgentVm, containers: number): Promise<void> {
+  for (let i = 0; i < containers; i++) {
+    const id = `flow-${i}`;
+    const rootfs = await vm.share.addBusyboxRootfs(id);
+    await createContainer(client, {
+      id,
+      spec: containerSpec({ id, rootfs, args: ['sh', '-c', 'echo started; sleep 1000'] }),
+    });
+    await client.agent.startContainer({ container_id: id });
+    const out = await execOk(client, id, ['sh', '-c', 'head -c 65536 /dev/zero | tr "\\0" x; echo']);
+    if (out.length !== 65537) throw new Error(`exec in ${id} said ${out.length} bytes`);
+    await client.agent.signalProcess({ container_id: id, exec_id: '', signal: 9 });
+    await collect(client, id, id);
+    await client.agent.removeContainer({ container_id: id, timeout: 0 });
+  }
+}
+
+async function bootOnce(image: GuestImage, variant: Variant, flowContainers: number): Promise<Boot> {
+  const vm = await AgentVm.boot({ image, kernelParams: KERNEL_PARAMS[variant] });
+  try {
+    const t = (ms: number): number => vm.vm.timeout(ms);
+    const bootToOpenMs = await vm.channelOpened;
+    const execMark = variant === 'floor' ? /kata-vm: floor-exec / : /kata-vm: agent-(start|exec) /;
+    if (variant === 'floor') {
+      const line = await waitForLine(vm, /kata-vm: floor meminfo .*/, t(15_000));
+      const execAt = vm.vm.console.lineTime(execMark) ?? NaN;
+      return {
+        bootToOpenMs,
+        execToOpenMs: bootToOpenMs - execAt,
+        guestUsedMiB: usedMiB(line),
+        qemuPssMiB: pssMiB(vm.vm.pid!),
+      };
+    }
+    const client = await vm.connect(t(15_000));
+    const bootToReadyMs = vm.vm.elapsedMs();
+    const execAt = vm.vm.console.lineTime(execMark) ?? NaN;
+    const startup = vm.agentStartup();
+    if ((variant === 'snapshot') !== startup?.fromSnapshot)
+      throw new Error(`the ${variant} boot started ${JSON.stringify(startup)}`);
+    await createSandboxOnShare(client, vm.share);
+    await startToolsContainer(client, vm.share, TOOLS);
+    // Let start-up's garbage settle before reading what the guest holds.
+    await new Promise((r) => setTimeout(r, 2000));
+    const guestUsed = usedMiB(await execOk(client, TOOLS, ['cat', '/proc/meminfo']));
+    const qemuPssMiB = pssMiB(vm.vm.pid!);
+    const idle = await agentStatusKiB(client, TOOLS, ['RssAnon']);
+    let agentHwmAfterFlowMiB: number | undefined;
+    if (variant === 'snapshot' && flowContainers > 0) {
+      await kataLikeFlow(client, vm, flowContainers);
+      agentHwmAfterFlowMiB = mib((await agentStatusKiB(client, TOOLS, ['VmHWM'])).VmHWM);
+    }
+    client.destroy();
+    return {
+      bootToOpenMs,
+      execToOpenMs: bootToOpenMs - execAt,
+      bootToReadyMs,
+      guestUsedMiB: guestUsed,
+      qemuPssMiB,
+      agentRssAnonMiB: mib(idle.RssAnon),
+      agentHwmAfterFlowMiB,
+    };
+  } finally {
+    await vm.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '3' },
+      containers: { type: 'string', default: '20' },
+      'no-write': { type: 'boolean', default: false },
+    },
+  });
+  const rounds = Number(values.rounds);
+  const flow = Number(values.containers);
+  const startedAt = new Date();
+  const { image } = await ensureImage({ say: (m) => console.log(`vm:image: ${m}`) });
+  const runs: Record<Variant, Boot[]> = { floor: [], snapshot: [], script: [] };
+  const order: Variant[] = ['floor', 'snapshot', 'script'];
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < order.length; i++) {
+      const variant = order[(i + round) % order.length];
+      const boot = await bootOnce(image, variant, flow);
+      runs[variant].push(boot);
+      console.log(`round ${round + 1} ${variant}: ${JSON.stringify(boot)}`);
+    }
+  }
+  const series = (v: Variant, pick: (b: Boot) => number | undefined, name: string = v) => ({
+    name,
+    samples: runs[v].map((b) => pick(b) ?? NaN),
+  });
+  const floor = (pick: (b: Boot) => number) => series('floor', pick, 'the floor program');
+  const initrd = `initrd ${mib(image.initrdBytes / 1024)} MiB`;
+  const cases: BenchCase[] = [
+    {
+      id: 'vm-boot-open',
+      title: `qemu start → agent.channel.0 open (${initrd}, snapshot)`,
+      unit: 'ms',
+      better: 'lower',
+      subject: series('snapshot', (b) => b.bootToOpenMs),
+      floor: floor((b) => b.bootToOpenMs),
+    },
+    {
+      id: 'vm-exec-open',
+      title: "/init's exec → channel open, from the snapshot",
+      unit: 'ms',
+      better: 'lower',
+      subject: series('snapshot', (b) => b.execToOpenMs),
+      floor: floor((b) => b.execToOpenMs),
+      targets: [{ of: 'value', op: '<=', limit: 1500, text: '≤ 1.5 s (Go 1.x: 0.76 s to its first answer)' }],
+    },
+    {
+      id: 'vm-exec-open-script',
+      title: "/init's exec → channel open, from the script",
+      unit: 'ms',
+      better: 'lower',
+      subject: series('script', (b) => b.execToOpenMs),
+      floor: floor((b) => b.execToOpenMs),
+    },
+    {
+      id: 'vm-boot-ready',
+      title: 'qemu start → first Health.Check answer (snapshot)',
+      unit: 'ms',
+      better: 'lower',
+      subject: series('snapshot', (b) => b.bootToReadyMs),
+      floor: floor((b) => b.bootToOpenMs),
+      targets: [{ of: 'value', op: '<=', limit: 7000, text: '≤ 7 s' }],
+      notes: ["the floor's figure is its channel opening: it has no gRPC to answer"],
+    },
+    {
+      id: 'vm-guest-used',
+      title: 'guest MemTotal − MemAvailable, one container up (initrd)',
+      unit: 'MiB',
+      better: 'lower',
+      subject: series('snapshot', (b) => b.guestUsedMiB),
+      floor: floor((b) => b.guestUsedMiB),
+      targets: [{ of: 'value', op: '<=', limit: 155, text: '≤ 155 MiB (DAX image; Go 1.x 140)' }],
+      notes: ['the floor runs no container; the initrd (node included) lives in guest RAM'],
+    },
+    {
+      id: 'vm-qemu-pss',
+      title: 'host PSS of qemu, one container up (initrd)',
+      unit: 'MiB',
+      better: 'lower',
+      subject: series('snapshot', (b) => b.qemuPssMiB),
+      floor: floor((b) => b.qemuPssMiB),
+    },
+    {
+      id: 'vm-agent-anon',
+      title: 'agent RssAnon, idle with one container',
+      unit: 'MiB',
+      better: 'lower',
+      subject: series('snapshot', (b) => b.agentRssAnonMiB),
+      targets: [{ of: 'value', op: '<=', limit: 12, text: '≤ 12 MiB (Go 1.x: 8.9)' }],
+    },
+  ];
+  if (flow > 0) {
+    cases.push({
+      id: 'vm-agent-hwm',
+      title: `agent VmHWM after a Kata-like flow (${flow} containers with exec and stdio, removed)`,
+      unit: 'MiB',
+      better: 'lower',
+      subject: series('snapshot', (b) => b.agentHwmAfterFlowMiB),
+      targets: [{ of: 'value', op: '<=', limit: 40, text: '≤ 40 MB (Go 1.x: ~24)' }],
+    });
+  }
+  const outcomes = cases.map(evaluate);
+  for (const line of consoleLines(outcomes)) console.log(line);
+  if (!values['no-write']) {
+    writeReport({
+      outcomes,
+      machine: await machineInfo(),
+      rounds,
+      startedAt,
+      durationS: (Date.now() - startedAt.getTime()) / 1000,
+      docsDir: path.join(__dirname, '..', '..', 'docs'),
+      section: VM_SECTION,
+    });
+  }
+}
+
+const VM_SECTION = {
+  id: 'bench-vm',
+  command: 'npm run bench:vm',
+  heading: 'The agent in the VM against the floor program',
+  svg: 'benchmarks-vm.svg',
+  chartTitle: 'the agent in a TCG guest against the floor program',
+};
+
+main().catch((err: Error) => {
+  console.error(err.stack ?? err.message);
+  process.exit(1);
+});
