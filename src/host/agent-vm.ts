@@ -11,7 +11,7 @@ import '../transport/yamux-dialer';
 import { HealthCheckResponse_ServingStatus } from '../generated/health';
 import { detectAccel, type Accel } from './accel';
 import { ensureImage, type GuestImage } from './image/build';
-import { QemuVm, SERIAL_PORT_ID } from './qemu';
+import { QemuVm, SERIAL_PORT_ID, type RootfsForm } from './qemu';
 import { SandboxShare } from './sandbox-share';
 import { netnsPrefix, tapNic, type TapNetwork } from './tap-network';
 
@@ -32,6 +32,8 @@ export interface AgentVmOptions {
   network?: TapNetwork;
   onConsoleLine?: (line: string) => void;
   say?: (message: string) => void;
+  /** The initrd (default) or the DAX rootfs image. */
+  rootfs?: RootfsForm;
 }
 
 export interface AgentStartup {
@@ -91,6 +93,7 @@ export class AgentVm {
         : {}),
       kernelParams: [`agent.log=${options.agentLog ?? 'info'}`, ...(options.kernelParams ?? [])],
       onConsoleLine: options.onConsoleLine,
+      rootfs: options.rootfs,
     });
     return new AgentVm(vm, share, accel, image, runDir, !options.runDir);
   }

@@ -47,6 +47,8 @@ export interface SequenceResult {
   shutdownReason: string;
   /** The agent's own account of its start-up (its "agent started" line). */
   agentStartup?: AgentStartup;
+  /** The line of /proc/1/mounts for the guest's root. */
+  guestRootMount: string;
 }
 
 export const SANDBOX_ID = 'kata-vm-sandbox';
@@ -188,6 +190,8 @@ export async function runSequence(options: SequenceOptions = {}): Promise<Sequen
       execOk(client, TOOLS, ['sh', '-c', 'echo "exec in $(hostname): $(ls /opt)"']),
     );
     expect(execOutput.trim() === `exec in ${TOOLS}: kata-agent`, `exec said ${JSON.stringify(execOutput)}`);
+    // The guest's root as the agent (PID 1) sees it: rootfs, or ext4 on pmem with dax.
+    const guestRootMount = (await execOk(client, TOOLS, ['grep', '-m1', ' / ', '/proc/1/mounts'])).trim();
     const rssAfterBootKiB = await st(
       'agent RSS (sandbox + 2 containers)',
       () => agentRssKiB(client, TOOLS),
@@ -331,6 +335,7 @@ export async function runSequence(options: SequenceOptions = {}): Promise<Sequen
       rssAfterContainersKiB,
       shutdownReason,
       agentStartup: agentVm.agentStartup(),
+      guestRootMount,
     };
   } catch (err) {
     const tail = vm.console.contents().split('\n').slice(-15).join('\n');

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Accel } from './accel';
 import { QEMU } from './accel';
 import { ConsoleLog } from './console-log';
+import { DAX_ROOT_PARAMS } from './image/loader';
 import { spawnTied } from './exec';
 import type { GuestImage } from './image/build';
 import { QmpClient } from './qmp';
@@ -74,7 +75,14 @@ export interface VmOptions {
    */
   netnsPrefix?: string[];
   onConsoleLine?: (line: string) => void;
+  /**
+   * The guest's root: the initrd (`initrd =`), or the rootfs image on an nvdimm mounted
+   * with DAX (`image =`), reached through the loader initrd.
+   */
+  rootfs?: RootfsForm;
 }
+
+export type RootfsForm = 'initrd' | 'dax';
 
 export interface VmExit {
   code: number | null;
@@ -95,8 +103,22 @@ export function kernelCommandLine(o: VmOptions): string {
   return [
     ...runtimeKernelParams(o.maxCpus ?? 2),
     ...(o.listen?.length ? [`kata_vm_listen=${o.listen.join(',')}`] : []),
+    ...(o.rootfs === 'dax' ? DAX_ROOT_PARAMS : []),
     ...(o.kernelParams ?? []),
   ].join(' ');
+}
+
+/** How the root reaches the guest: Kata 1.x's nvdimm for an image (memory-backend-file, private). */
+function rootfsArgs(o: VmOptions): string[] {
+  if (o.rootfs !== 'dax') return ['-initrd', o.image.initrd];
+  return [
+    ...[
+      '-object',
+      `memory-backend-file,id=rootfs0,mem-path=${o.image.rootfsImage},size=${o.image.rootfsImageBytes}`,
+    ],
+    ...['-device', 'nvdimm,id=nv0,memdev=rootfs0'],
+    ...['-initrd', o.image.loaderInitrd],
+  ];
 }
 
 function nicArgs(nic: VmNic): string[] {
@@ -114,7 +136,14 @@ export function qemuArgs(o: VmOptions, paths: { serial: string; qmp: string }): 
   const maxMem = Math.max(o.maxMemoryMiB ?? 4096, mem);
   const maxCpus = o.maxCpus ?? 2;
   const args = [
-    ...['-name', 'kata-agent-vm', '-machine', 'pc', '-accel', o.accel.kind],
+    ...[
+      '-name',
+      'kata-agent-vm',
+      '-machine',
+      o.rootfs === 'dax' ? 'pc,nvdimm=on' : 'pc',
+      '-accel',
+      o.accel.kind,
+    ],
     ...['-cpu', o.accel.kind === 'kvm' ? 'host' : 'max'],
     ...['-m', `${mem}M,slots=10,maxmem=${maxMem}M`],
     ...['-smp', `${o.cpus ?? 1},cores=1,threads=1,sockets=${maxCpus},maxcpus=${maxCpus}`],
@@ -141,7 +170,7 @@ export function qemuArgs(o: VmOptions, paths: { serial: string; qmp: string }): 
     ...(o.nics ?? []).flatMap(nicArgs),
     ...(o.nics?.length ? [] : ['-nic', 'none']),
     ...(o.vsockCid ? ['-device', `vhost-vsock-pci,id=vsock0,guest-cid=${o.vsockCid}`] : []),
-    ...['-kernel', o.image.vmlinux, '-initrd', o.image.initrd, '-append', kernelCommandLine(o)],
+    ...['-kernel', o.image.vmlinux, ...rootfsArgs(o), '-append', kernelCommandLine(o)],
   ];
   return args;
 }

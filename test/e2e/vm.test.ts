@@ -51,39 +51,51 @@ test(
   },
 );
 
-test('Kata-like sequence against the agent in a VM', { skip: skipReason, timeout: 900_000 }, async () => {
-  const r = await runSequence({
-    image: await guestImage(),
-    rssContainers: 3,
-    onStage: (s) => log(formatStage(s)),
-  });
-  log(`accelerator: ${r.accel}`);
-  assert.ok(r.bootToReadyMs > 0);
-  // The image's agent starts from its snapshot (a fallback to the script would say so here).
-  assert.equal(r.agentStartup?.fromSnapshot, true, JSON.stringify(r.agentStartup));
-  log(`agent start-up: ${JSON.stringify(r.agentStartup)}`);
-  assert.equal(r.containerExit, 0);
-  assert.match(
-    r.containerOutput,
-    new RegExp(`^${GREETING}\\nkernel \\d+\\.\\d+\\.\\d+-\\S+, hostname hello\\n$`),
+for (const rootfs of ['initrd', 'dax'] as const) {
+  test(
+    `Kata-like sequence against the agent in a VM (${rootfs === 'dax' ? 'rootfs image on an nvdimm with DAX' : 'initrd'})`,
+    { skip: skipReason, timeout: 900_000 },
+    async () => {
+      const r = await runSequence({
+        image: await guestImage(),
+        rootfs,
+        rssContainers: 3,
+        onStage: (s) => log(formatStage(s)),
+      });
+      log(`accelerator: ${r.accel}`);
+      assert.ok(r.bootToReadyMs > 0);
+      // The image's agent starts from its snapshot (a fallback to the script would say so here).
+      assert.equal(r.agentStartup?.fromSnapshot, true, JSON.stringify(r.agentStartup));
+      log(`agent start-up: ${JSON.stringify(r.agentStartup)}`);
+      assert.equal(r.containerExit, 0);
+      assert.match(
+        r.containerOutput,
+        new RegExp(`^${GREETING}\\nkernel \\d+\\.\\d+\\.\\d+-\\S+, hostname hello\\n$`),
+      );
+      assert.ok(r.firstOutputAfterStartMs > 0 && r.firstOutputAfterStartMs < r.firstOutputAfterBootMs);
+      assert.equal(r.execOutput, 'exec in tools: kata-agent\n');
+      assert.equal(r.blkOutput, 'written on the host\nwritten in the guest\n');
+      assert.equal(r.blkHostReadBack, 'written in the guest\n');
+      assert.equal(r.cpusOnlineBefore, '0');
+      assert.equal(r.cpusOnlineAfter, '0-1');
+      assert.ok(
+        Math.abs(r.guestTimeSeen - r.guestTimeRequested) < 120,
+        `guest clock ${r.guestTimeSeen} vs ${r.guestTimeRequested}`,
+      );
+      assert.equal(BigInt(r.guestDetails.mem_block_size_bytes), 128n * 1024n * 1024n);
+      const details = r.guestDetails.agent_details;
+      assert.ok(details, 'no agent details');
+      assert.ok(details.storage_handlers.includes('9p') && details.storage_handlers.includes('blk'));
+      assert.ok(details.device_handlers.includes('blk'));
+      assert.deepEqual(JSON.parse(r.vsockOutput), { status: 'SERVING' });
+      assert.ok(
+        r.rssAfterBootKiB > 10_000 && r.rssAfterBootKiB < 400_000,
+        `agent RSS ${r.rssAfterBootKiB} KiB`,
+      );
+      assert.ok(r.rssAfterContainersKiB !== undefined && r.rssAfterContainersKiB > 10_000);
+      assert.equal(r.shutdownReason, 'guest-shutdown');
+      if (rootfs === 'dax') assert.match(r.guestRootMount, /^\/dev\/pmem0p1 \/ ext4 ro,.*\bdax\b/);
+      else assert.match(r.guestRootMount, /^rootfs \/ rootfs /);
+    },
   );
-  assert.ok(r.firstOutputAfterStartMs > 0 && r.firstOutputAfterStartMs < r.firstOutputAfterBootMs);
-  assert.equal(r.execOutput, 'exec in tools: kata-agent\n');
-  assert.equal(r.blkOutput, 'written on the host\nwritten in the guest\n');
-  assert.equal(r.blkHostReadBack, 'written in the guest\n');
-  assert.equal(r.cpusOnlineBefore, '0');
-  assert.equal(r.cpusOnlineAfter, '0-1');
-  assert.ok(
-    Math.abs(r.guestTimeSeen - r.guestTimeRequested) < 120,
-    `guest clock ${r.guestTimeSeen} vs ${r.guestTimeRequested}`,
-  );
-  assert.equal(BigInt(r.guestDetails.mem_block_size_bytes), 128n * 1024n * 1024n);
-  const details = r.guestDetails.agent_details;
-  assert.ok(details, 'no agent details');
-  assert.ok(details.storage_handlers.includes('9p') && details.storage_handlers.includes('blk'));
-  assert.ok(details.device_handlers.includes('blk'));
-  assert.deepEqual(JSON.parse(r.vsockOutput), { status: 'SERVING' });
-  assert.ok(r.rssAfterBootKiB > 10_000 && r.rssAfterBootKiB < 400_000, `agent RSS ${r.rssAfterBootKiB} KiB`);
-  assert.ok(r.rssAfterContainersKiB !== undefined && r.rssAfterContainersKiB > 10_000);
-  assert.equal(r.shutdownReason, 'guest-shutdown');
-});
+}

@@ -10,13 +10,15 @@ import { prepareKernel, type Progress } from './kernel';
 import { AGENT_NODE_FLAGS } from '../../config/node-flags';
 import { planImage } from './layout';
 import { buildFloor } from './floor';
+import { makeRootfsImage } from './rootfs-image';
+import { planLoader } from './loader';
 import { packCpio, stageTree } from './stage';
 
 /** node's flags for the agent in the guest: the agent's own (src/config/node-flags.ts). */
 export const GUEST_NODE_FLAGS: string[] = [...AGENT_NODE_FLAGS];
 
 /** Bump when the layout or the builder changes in a way the plan does not show. */
-const BUILDER_VERSION = 3;
+const BUILDER_VERSION = 4;
 
 export interface GuestImage {
   vmlinux: string;
@@ -24,6 +26,14 @@ export interface GuestImage {
   kernelRelease: string;
   kernelPackage: string;
   initrdBytes: number;
+  /**
+   * The same tree as an ext4 rootfs image for an nvdimm (Kata 1.x's `image =`), and the
+   * small initrd that loads the modules Debian's kernel needs to mount it (loader.ts).
+   */
+  rootfsImage: string;
+  rootfsImageBytes: number;
+  loaderInitrd: string;
+  loaderInitrdBytes: number;
   /** Whether the agent itself is PID 1 (exec'd by /init). */
   agentIsInit: boolean;
   hash: string;
@@ -60,7 +70,8 @@ export function agentRunsAsInit(repo: string): boolean {
 function readManifest(file: string): GuestImage | undefined {
   try {
     const image = JSON.parse(readFileSync(file, 'utf8')) as GuestImage;
-    return existsSync(image.initrd) && existsSync(image.vmlinux) ? image : undefined;
+    const files = [image.initrd, image.vmlinux, image.rootfsImage, image.loaderInitrd];
+    return files.every((f) => f && existsSync(f)) ? image : undefined;
   } catch {
     return undefined;
   }
@@ -81,12 +92,13 @@ export async function ensureImage(options: BuildOptions = {}): Promise<BuildResu
 
   const kernel = await prepareKernel(cacheDir, say);
   const agentIsInit = agentRunsAsInit(repo);
+  const busybox = await findBusybox();
   const strip = true;
   const plan = await planImage({
     repo,
     kernel,
     node: process.execPath,
-    busybox: await findBusybox(),
+    busybox,
     crun: await which('crun'),
     strip,
     agentIsInit,
@@ -107,7 +119,16 @@ export async function ensureImage(options: BuildOptions = {}): Promise<BuildResu
   say('packing the initrd');
   await packCpio(staging, `${initrd}.tmp`);
   renameSync(`${initrd}.tmp`, initrd);
+  say('making the rootfs image');
+  const rootfsImage = path.join(imageDir, 'rootfs.img');
+  await makeRootfsImage(staging, statSync(initrd).size, `${rootfsImage}.tmp`);
+  renameSync(`${rootfsImage}.tmp`, rootfsImage);
   rmSync(staging, { recursive: true, force: true });
+  const loaderInitrd = path.join(imageDir, 'loader.cpio');
+  const loaderStaging = path.join(imageDir, 'loader-root');
+  await stageTree(loaderStaging, (await planLoader(kernel, busybox)).list());
+  await packCpio(loaderStaging, loaderInitrd);
+  rmSync(loaderStaging, { recursive: true, force: true });
 
   const image: GuestImage = {
     vmlinux: kernel.vmlinux,
@@ -115,6 +136,10 @@ export async function ensureImage(options: BuildOptions = {}): Promise<BuildResu
     kernelRelease: kernel.release,
     kernelPackage: `${kernel.packageName} ${kernel.packageVersion}`,
     initrdBytes: statSync(initrd).size,
+    rootfsImage,
+    rootfsImageBytes: statSync(rootfsImage).size,
+    loaderInitrd,
+    loaderInitrdBytes: statSync(loaderInitrd).size,
     agentIsInit,
     hash,
   };

@@ -62,6 +62,10 @@ read -r init_up _ < /proc/uptime
 # Nothing printed before the console is reopened is seen: keep failures until then.
 failed=
 while read -r ko; do
+  # The DAX form's loader has loaded some already.
+  m=\${ko##*/}
+  m=\${m%.ko}
+  [ -d /sys/module/\${m//-/_} ] && continue
   err=$(insmod "$ko" 2>&1) || failed="$failed
 ${MARKER} insmod $ko failed: $err"
 done < ${o.modulesFile}
@@ -73,6 +77,8 @@ mark modules-loaded
 n=0
 until grep -qs "Power Button" /sys/class/input/event*/device/name || [ $n -ge 200 ]; do usleep 10000; n=$((n + 1)); done
 acpid -c /etc/acpi -l /dev/null
+# On the DAX image the root is read-only: scratch space in RAM.
+grep -qs ' / [^ ]* ro[, ]' /proc/mounts && mount -t tmpfs -o nosuid,nodev,mode=1777 tmp /tmp
 ${snapshotChoice(o.agentSnapshot)}
 set -- $(echo "\${kata_vm_node_flags-${o.nodeFlags.join(',')}}" | tr , ' ') $snapshot ${o.agentMain}
 for a in $(echo "\${kata_vm_listen:-auto}" | tr , ' '); do set -- "$@" --listen "$a"; done
