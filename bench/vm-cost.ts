@@ -6,6 +6,7 @@
 // keeps both cores busy). Writes its own block of docs/benchmarks.md.
 //   --rounds N       rounds (default 3)
 //   --containers N   containers in the Kata-like flow whose high-water mark is taken (default 20)
+//   --vms N          VMs of the DAX image run at once for the shared-pages row (default 10; 0: skip)
 //   --no-write       print only
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -136,11 +137,40 @@ async function bootOnce(image: GuestImage, variant: Variant, flowContainers: num
   }
 }
 
+/**
+ * Mean qemu PSS over `count` VMs of one image running at once, each with its agent
+ * (or floor) up and, for the agent, one container: what each pod costs when a host
+ * runs many, with the image's pages shared between them.
+ */
+async function manyVmsPss(image: GuestImage, variant: Variant, count: number): Promise<number> {
+  const vms: AgentVm[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const vm = await AgentVm.boot({ image, ...VARIANTS[variant] });
+      vms.push(vm);
+      if (isFloor(variant)) {
+        await waitForLine(vm, /kata-vm: floor meminfo .*/, vm.vm.timeout(30_000));
+        continue;
+      }
+      const client = await vm.connect(vm.vm.timeout(30_000));
+      await createSandboxOnShare(client, vm.share);
+      await startToolsContainer(client, vm.share, TOOLS);
+      client.destroy();
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+    const pss = vms.map((vm) => pssMiB(vm.vm.pid!));
+    return Math.round((pss.reduce((a, b) => a + b, 0) / pss.length) * 10) / 10;
+  } finally {
+    await Promise.all(vms.map((vm) => vm.close()));
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       rounds: { type: 'string', default: '3' },
       containers: { type: 'string', default: '20' },
+      vms: { type: 'string', default: '10' },
       'no-write': { type: 'boolean', default: false },
     },
   });
@@ -260,6 +290,28 @@ async function main(): Promise<void> {
       better: 'lower',
       subject: series('snapshot', (b) => b.agentHwmAfterFlowMiB),
       targets: [{ of: 'value', op: '<=', limit: 40, text: '≤ 40 MB (Go 1.x: ~24)' }],
+    });
+  }
+  const vms = Number(values.vms);
+  if (vms > 1) {
+    const agent: number[] = [];
+    const floorPss: number[] = [];
+    for (const [variant, into] of [
+      ['dax-floor', floorPss],
+      ['dax', agent],
+    ] as const) {
+      into.push(await manyVmsPss(image, variant, vms));
+      console.log(`${vms} VMs ${variant}: mean qemu PSS ${into[0]} MiB`);
+    }
+    cases.push({
+      id: 'vm-dax-qemu-pss-many',
+      title: `host PSS of qemu per VM, ${vms} VMs of the DAX image at once, one container each`,
+      unit: 'MiB',
+      better: 'lower',
+      subject: { name: 'agent', samples: agent },
+      floor: { name: 'the floor program, DAX image', samples: floorPss },
+      targets: [{ of: 'value', op: '<=', limit: 454, text: '≤ 454 MiB (1.1× Go 1.x on its initrd: 413)' }],
+      notes: ['one sample: the VMs boot one after another and run together'],
     });
   }
   const outcomes = cases.map(evaluate);

@@ -30,6 +30,8 @@ const common = {
   keepNames: true,
   minifyWhitespace: true,
   minifySyntax: true,
+  // Local names only: keepNames keeps what stack traces and log lines show.
+  minifyIdentifiers: true,
   legalComments: 'none',
   logLevel: 'warning',
 };

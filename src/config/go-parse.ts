@@ -37,7 +37,9 @@ export function parseGoDuration(text: string): number | undefined {
   if (rest === '') return undefined;
   // Summed in nanoseconds (exact integers for any sane duration), converted once.
   let totalNs = 0;
-  const part = /^(\d*)(?:\.(\d*))?(ns|us|µs|μs|ms|s|m|h)/;
+  // µ (micro sign) and μ (Greek mu) escaped: one character past Latin-1 anywhere in the
+  // bundle makes V8 hold all of its source as a two-byte string.
+  const part = /^(\d*)(?:\.(\d*))?(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/;
   while (rest.length > 0) {
     const m = part.exec(rest);
     if (!m || (m[1] === '' && (m[2] === undefined || m[2] === ''))) return undefined;

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AGENT_NODE_FLAGS, missingNodeFlags } from '../../src/config/node-flags';
 
@@ -35,4 +36,14 @@ test("the image's start-up snapshot is the same agent, and node refuses it under
   assert.notEqual(otherFlags.status, 0);
   assert.equal(otherFlags.signal, null);
   assert.match(otherFlags.stderr, /startup snapshot/i);
+});
+
+test('the bundled agent is ASCII: one character past Latin-1 makes V8 keep all its source two bytes wide', () => {
+  const bundle = readFileSync(path.join(__dirname, '..', '..', 'guest', 'kata-agent.js'));
+  const at = bundle.findIndex((b) => b > 0x7f);
+  assert.equal(
+    at,
+    -1,
+    `non-ASCII byte near ${JSON.stringify(bundle.subarray(Math.max(0, at - 40), at + 8).toString())}`,
+  );
 });
