@@ -16,6 +16,7 @@ import {
   sysRootFromArgv,
   type Pid1Guard,
 } from '../guest/init';
+import { errorText } from '../common/error-text';
 
 const pid1 = isPid1();
 
@@ -64,7 +65,7 @@ async function main(logging: AgentLogging, guard: Pid1Guard | undefined): Promis
     agent.shutdown().then(
       () => process.exit(0),
       (err: Error) => {
-        log.error({ err: err.message }, 'shutdown failed');
+        log.error({ error: errorText(err) }, 'shutdown failed');
         process.exit(1);
       },
     );
@@ -78,7 +79,7 @@ const logging = createLogger({ level: 'info' });
 const guard = pid1 ? guardPid1(logging.logger) : undefined;
 main(logging, guard).catch((err: Error) => {
   if (pid1) {
-    logging.logger.fatal({ error: err.message }, 'agent failed');
+    logging.logger.fatal({ error: errorText(err) }, 'agent failed');
     powerOff(logging.logger, `start-up failed: ${err.message}`);
     return;
   }

@@ -48,6 +48,8 @@ export interface HarnessOptions {
   cmdline?: string;
   /** Everything else startAgent takes (a span exporter, ...); storage stays the harness's. */
   start?: Omit<StartOptions, 'storage'>;
+  /** Collects the agent's log lines at info level and up. */
+  logLines?: string[];
 }
 
 /** True when some ancestor process is in another `ns` namespace than this one. */
@@ -77,10 +79,12 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   requirePrivateNamespaces();
   const guestRoot = mkdtempSync(path.join(os.tmpdir(), 'kata-guest-'));
   const storage = new LocalStorage(guestRoot);
-  const t = await startTestAgent({ ociRuntime: o.runtime, guestRoot, ...o.config }, o.cmdline ?? '', {
-    ...o.start,
-    ...(o.realStorage ? {} : { storage }),
-  });
+  const t = await startTestAgent(
+    { ociRuntime: o.runtime, guestRoot, ...o.config },
+    o.cmdline ?? '',
+    { ...o.start, ...(o.realStorage ? {} : { storage }) },
+    o.logLines,
+  );
   symlinkSync(busyboxRootfs(), path.join(t.config.guestRoot, 'rootfs'));
   const c = await t.client();
   const sandboxId = `t${process.pid}-${++sandboxSeq}`;
