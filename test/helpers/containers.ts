@@ -283,12 +283,3 @@ export function sandboxCgroupExists(h: Harness): boolean {
     existsSync(`/sys/fs/cgroup/${c}/kata/${h.sandboxId}`),
   );
 }
-
-/** Polls for something the agent finishes after answering (runtime state deletion, reaping). */
-export async function eventually(what: string, check: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
