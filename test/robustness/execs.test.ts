@@ -1,6 +1,7 @@
 // Many execs: 200 in a row leave no zombie, no fd and no memory behind; 100 at
 // once, each with its own stdin and stdout, get exactly their own bytes back
 // without stalling. (npm run soak runs 10,000 in a row.)
+// test-file-timeout-ms: 420000 (its tests' and hooks' own timeouts; see scripts/test-inner.sh)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -10,12 +11,15 @@ import { readToEnd, sha256, writeAll } from './streams';
 import { waitFor } from '../helpers/wait-for';
 
 let h: Harness;
-before(async () => {
-  h = await startHarness({ runtime: 'crun' });
-  await createContainer(h, 'box', ['sleep', '100000']);
-  await h.c.agent.startContainer({ container_id: 'box' });
-});
-after(() => h?.stop());
+before(
+  async () => {
+    h = await startHarness({ runtime: 'crun' });
+    await createContainer(h, 'box', ['sleep', '100000']);
+    await h.c.agent.startContainer({ container_id: 'box' });
+  },
+  { timeout: 60_000 },
+);
+after(() => h?.stop(), { timeout: 60_000 });
 
 /** Runs `true` as an exec and does what a host does: wait, drain both streams. */
 export async function execTrue(execId: string): Promise<void> {

@@ -7,6 +7,7 @@
 // The test suite runs one fixed seed so that its outcome is reproducible;
 // `npm run fuzz` explores fresh seeds (FUZZ_SEED=random) for longer. FUZZ_SEED
 // replays a run; FUZZ_BUDGET_MS changes its length.
+// test-file-timeout-ms: 1800000 (its fuzzer's timeout follows FUZZ_BUDGET_MS, 2 minutes under npm run fuzz; see scripts/test-inner.sh)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HealthCheckResponse_ServingStatus } from '../../src/generated/health';
