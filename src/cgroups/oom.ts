@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Logger } from '../logging/logger';
 import { native, POLL_READABLE, type NativeBinding, type PollHandle } from '../native';
 import { parseKeyValues, readKeyValues, type CgroupFs } from './cgroup-fs';
+import { errorText } from '../common/error-text';
 
 export interface OomWatch {
   stop(): void;
@@ -46,7 +47,7 @@ function watchEventfd(n: NativeBinding, dir: string, onOom: () => void, log: Log
   };
   handle = n.poll(efd, POLL_READABLE, (err) => {
     if (err) {
-      log.warn({ err: err.message }, 'OOM eventfd failed');
+      log.warn({ error: errorText(err) }, 'OOM eventfd failed');
       stop();
       return;
     }
@@ -75,9 +76,9 @@ function watchMemoryEvents(dir: string, onOom: () => void, log: Logger): OomWatc
   };
   try {
     watcher = watch(file, { persistent: false }, check);
-    watcher.on('error', (err) => log.warn({ err: err.message }, 'memory.events watch failed'));
+    watcher.on('error', (err) => log.warn({ error: errorText(err) }, 'memory.events watch failed'));
   } catch (err) {
-    log.warn({ err: (err as Error).message }, 'cannot watch memory.events; polling');
+    log.warn({ error: errorText(err) }, 'cannot watch memory.events; polling');
     return pollOomKills(file, 'oom_kill', onOom);
   }
   return { stop: () => watcher?.close() };

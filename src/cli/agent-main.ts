@@ -15,6 +15,7 @@ import {
   sysRootFromArgv,
   type Pid1Guard,
 } from '../guest/init';
+import { errorText } from '../common/error-text';
 
 async function main(
   argv: string[],
@@ -74,7 +75,7 @@ async function main(
     agent.shutdown().then(
       () => process.exit(0),
       (err: Error) => {
-        log.error({ err: err.message }, 'shutdown failed');
+        log.error({ error: errorText(err) }, 'shutdown failed');
         process.exit(1);
       },
     );
@@ -91,7 +92,7 @@ export function runAgentCli(argv: string[]): void {
   const guard = pid1 ? guardPid1(logging.logger) : undefined;
   main(argv, pid1, logging, guard).catch((err: Error) => {
     if (pid1) {
-      logging.logger.fatal({ error: err.message }, 'agent failed');
+      logging.logger.fatal({ error: errorText(err) }, 'agent failed');
       powerOff(logging.logger, `start-up failed: ${err.message}`);
       return;
     }

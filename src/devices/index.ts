@@ -2,7 +2,7 @@
 // a sysfs scan and the uevent listener, the locator and the DeviceManager.
 import type { AgentConfig } from '../config/options';
 import { SystemPaths } from '../guest/paths';
-import { errorText } from '../guest/sysfs-io';
+import { errorText } from '../common/error-text';
 import type { Logger } from '../logging/logger';
 import { DEFAULT_DEVICE_HANDLERS, type DeviceHandler } from './handlers';
 import { DeviceLocator } from './locate';

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { readlink } from 'node:fs/promises';
 import type { SystemPaths } from '../guest/paths';
-import { errorText } from '../guest/sysfs-io';
+import { errorText } from '../common/error-text';
 import { internal, invalidArgument } from '../rpc/errors';
 import { checkCcwBusId, isCcwDisk } from './ccw';
 import { rescanPciBus, resolvePciPath } from './pci';

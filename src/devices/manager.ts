@@ -3,7 +3,7 @@
 import { stat } from 'node:fs/promises';
 import type { Device } from '../generated/agent';
 import { splitDevT } from '../guest/kernel';
-import { errorText } from '../guest/sysfs-io';
+import { errorText } from '../common/error-text';
 import { internal, invalidArgument } from '../rpc/errors';
 import { deviceHandlerTable, type DeviceHandler } from './handlers';
 import type { DeviceLocator } from './locate';

@@ -4,7 +4,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SystemPaths } from '../guest/paths';
-import { errorText, listOptional, writeAttribute } from '../guest/sysfs-io';
+import { errorText } from '../common/error-text';
+import { listOptional, writeAttribute } from '../guest/sysfs-io';
 import { invalidArgument, internal, notFound } from '../rpc/errors';
 
 const SLOT = /^[0-9a-fA-F]{2}$/;

@@ -4,7 +4,7 @@
 import type { Logger } from '../logging/logger';
 import { deadlineExceeded } from '../rpc/errors';
 import type { SystemPaths } from '../guest/paths';
-import { errorText } from '../guest/sysfs-io';
+import { errorText } from '../common/error-text';
 import { scanSysfs } from './sysfs-scan';
 import type { Uevent, UeventSink } from './uevent';
 import { withSpan } from '../tracing/span-api';

@@ -1,7 +1,8 @@
 // SCSI disks are named by "<target>:<lun>" on the single virtio-scsi controller.
 import path from 'node:path';
 import type { SystemPaths } from '../guest/paths';
-import { errorText, listOptional, writeAttribute } from '../guest/sysfs-io';
+import { errorText } from '../common/error-text';
+import { listOptional, writeAttribute } from '../guest/sysfs-io';
 import { failedPrecondition, internal, invalidArgument } from '../rpc/errors';
 
 export interface ScsiAddress {

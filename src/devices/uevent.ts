@@ -5,7 +5,8 @@
 import type { Logger } from '../logging/logger';
 import { POLL_READABLE, native, type NativeBinding, type PollHandle } from '../native';
 import { NETLINK_KOBJECT_UEVENT, UEVENT_KERNEL_GROUP, UEVENT_MAX_SIZE } from '../guest/kernel';
-import { errorText, isCode } from '../guest/sysfs-io';
+import { errorText } from '../common/error-text';
+import { isCode } from '../guest/sysfs-io';
 
 export interface Uevent {
   action: string;
@@ -102,7 +103,7 @@ export class UeventListener {
     }
     const listener = new UeventListener(fd, sink, log, nat);
     listener.poller = nat.poll(fd, POLL_READABLE, (err) => {
-      if (err) log.warn({ error: err.message }, 'uevent socket poll failed');
+      if (err) log.warn({ error: errorText(err) }, 'uevent socket poll failed');
       else listener.drain();
     });
     // The listener serves requests; it must not by itself keep the process alive.

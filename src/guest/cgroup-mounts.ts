@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Logger } from '../logging/logger';
 import { native } from '../native/index';
 import { isMounted, type MountFn } from './pid1-mounts';
+import { errorText } from '../common/error-text';
 
 /** Enabled controllers from /proc/cgroups ("#subsys_name hierarchy num_cgroups enabled"). */
 export function enabledControllers(procCgroups: string): string[] {
@@ -62,10 +63,7 @@ function mountUnified(options: CgroupMountOptions): void {
     try {
       fs.writeFileSync(path.join(dir, 'cgroup.subtree_control'), word);
     } catch (err) {
-      log.warn(
-        { controller: word.slice(1), error: (err as Error).message },
-        'cannot enable cgroup controller',
-      );
+      log.warn({ controller: word.slice(1), error: errorText(err) }, 'cannot enable cgroup controller');
     }
   }
   log.debug({ controllers: line }, 'cgroup2 mounted');
@@ -95,7 +93,7 @@ function mountV1(options: CgroupMountOptions): void {
       mounted.push(name);
     } catch (err) {
       // 1.x gave up on the first failure; one odd controller should not cost the others.
-      log.warn({ controller: name, error: (err as Error).message }, 'cannot mount cgroup hierarchy');
+      log.warn({ controller: name, error: errorText(err) }, 'cannot mount cgroup hierarchy');
     }
   }
   mount(null, base, null, c.MS_REMOUNT | c.MS_RDONLY | common, 'mode=755');
@@ -105,7 +103,7 @@ function mountV1(options: CgroupMountOptions): void {
     try {
       if (fs.readFileSync(file, 'utf8').trim() !== '1') fs.writeFileSync(file, '1');
     } catch (err) {
-      log.warn({ error: (err as Error).message }, 'cannot turn on memory.use_hierarchy');
+      log.warn({ error: errorText(err) }, 'cannot turn on memory.use_hierarchy');
     }
   }
   log.debug({ controllers: mounted.join(',') }, 'cgroup v1 hierarchies mounted');

@@ -2,7 +2,7 @@
 // clock. The setter is injected so that tests never touch a real clock.
 import { native } from '../native';
 import { internal, invalidArgument } from '../rpc/errors';
-import { errorText } from './sysfs-io';
+import { errorText } from '../common/error-text';
 
 export type ClockSetter = (seconds: number, microseconds: number) => void;
 

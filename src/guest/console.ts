@@ -17,6 +17,7 @@ import type { Logger } from '../logging/logger';
 import { native } from '../native/index';
 import { adoptStream } from '../native/adopt';
 import { stopListening } from '../transport/unix';
+import { errorText } from '../common/error-text';
 
 export const DEFAULT_SHELLS = ['/bin/bash', '/bin/sh'];
 const SEARCH_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
@@ -106,7 +107,9 @@ export class DebugConsole {
       // Without setsid the shell at least gets a session (and no terminal) of its own.
       detached: !this.setsid,
     });
-    child.on('error', (err) => this.options.log.warn({ error: err.message }, 'debug shell failed to start'));
+    child.on('error', (err) =>
+      this.options.log.warn({ error: errorText(err) }, 'debug shell failed to start'),
+    );
     this.children.add(child);
     child.once('exit', () => this.children.delete(child));
     return child;
@@ -174,7 +177,7 @@ export class DebugConsole {
       }
       master = adoptStream(pty.master);
     } catch (err) {
-      log.warn({ error: (err as Error).message }, 'cannot start a debug shell for a connection');
+      log.warn({ error: errorText(err) }, 'cannot start a debug shell for a connection');
     }
     if (!child || !master) {
       this.connections.delete(socket);

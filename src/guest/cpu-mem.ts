@@ -8,7 +8,8 @@ import type { DeviceRegistry } from '../devices/registry';
 import type { Logger } from '../logging/logger';
 import { CpusetWidener, type CpusetTarget } from './cpuset';
 import type { SystemPaths } from './paths';
-import { errorText, readdirStrict, readOptionalAttribute, writeAttribute } from './sysfs-io';
+import { errorText } from '../common/error-text';
+import { readdirStrict, readOptionalAttribute, writeAttribute } from './sysfs-io';
 
 export interface CpuOnlineTiming {
   /** Rounds of looking for offline CPUs (1.x: 100). */

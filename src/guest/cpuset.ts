@@ -4,7 +4,8 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { SystemPaths } from './paths';
-import { errorText, isCode, readAttribute, writeAttribute } from './sysfs-io';
+import { errorText } from '../common/error-text';
+import { isCode, readAttribute, writeAttribute } from './sysfs-io';
 
 /** A container cgroup (path relative to the hierarchy root), optionally with its own cpuset to keep. */
 export type CpusetTarget = string | { path: string; keepOwnCpuset: boolean };

@@ -6,7 +6,8 @@ import type { AgentDetails, GuestDetailsRequest, GuestDetailsResponse } from '..
 import { unknown } from '../rpc/errors';
 import { AGENT_VERSION } from '../version';
 import type { SystemPaths } from './paths';
-import { errorText, isCode, readOptionalAttribute } from './sysfs-io';
+import { errorText } from '../common/error-text';
+import { isCode, readOptionalAttribute } from './sysfs-io';
 
 export interface AgentCapabilities {
   deviceHandlers(): string[];

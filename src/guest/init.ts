@@ -11,6 +11,7 @@ import { native } from '../native/index';
 import { bringUpLoopback } from '../network/loopback';
 import { mountCgroups } from './cgroup-mounts';
 import { basicMounts, bindPtmx, mountStep } from './pid1-mounts';
+import { errorText } from '../common/error-text';
 
 export const PID1_PATH = '/bin:/sbin:/usr/bin:/usr/sbin';
 
@@ -40,7 +41,7 @@ export function powerOff(log: Logger, reason: string): void {
     n.sync();
     n.reboot(n.constants.LINUX_REBOOT_CMD_POWER_OFF);
   } catch (err) {
-    log.fatal({ error: (err as Error).message }, 'power off failed');
+    log.fatal({ error: errorText(err) }, 'power off failed');
   }
 }
 
@@ -62,12 +63,12 @@ export function guardPid1(log: Logger): Pid1Guard {
     log.info({ signal: 'SIGTERM' }, 'shutting down');
     const grace = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref());
     const stopped = (stop?.() ?? Promise.resolve()).catch((err: Error) =>
-      log.error({ error: err.message }, 'shutdown failed'),
+      log.error({ error: errorText(err) }, 'shutdown failed'),
     );
     void Promise.race([stopped, grace]).then(() => powerOff(log, 'SIGTERM'));
   });
   process.on('uncaughtException', (err) => {
-    log.fatal({ error: err.message, stack: err.stack }, 'fatal error');
+    log.fatal({ error: errorText(err), stack: err.stack }, 'fatal error');
     powerOff(log, `fatal error: ${err.message}`);
   });
   // Anything calling process.exit() still must not panic the kernel.
@@ -102,7 +103,7 @@ export async function finishPid1(options: Pid1Options): Promise<void> {
   try {
     await bringUpLoopback();
   } catch (err) {
-    log.warn({ error: (err as Error).message }, 'cannot bring up the loopback interface');
+    log.warn({ error: errorText(err) }, 'cannot bring up the loopback interface');
   }
   log.info({ root: root || '/' }, 'guest set up as PID 1');
 }
@@ -116,7 +117,7 @@ export function allowCoreDumps(log: Logger): void {
     // Without CAP_SYS_RESOURCE the hard limit cannot rise: take what it allows.
     const hard = coreHardLimit();
     if (hard === undefined) {
-      log.warn({ error: (err as Error).message }, 'cannot raise the core size limit');
+      log.warn({ error: errorText(err) }, 'cannot raise the core size limit');
     } else {
       n.setRlimit(n.constants.RLIMIT_CORE, hard, hard);
       log.warn({ limit: hard }, 'core size limit raised only to the hard limit');

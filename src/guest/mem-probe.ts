@@ -2,7 +2,8 @@
 // guest where new memory lies, one physical address per write to the probe file.
 import { invalidArgument } from '../rpc/errors';
 import type { SystemPaths } from './paths';
-import { errorText, writeAttribute } from './sysfs-io';
+import { errorText } from '../common/error-text';
+import { writeAttribute } from './sysfs-io';
 
 export async function probeMemory(paths: SystemPaths, addresses: readonly bigint[]): Promise<void> {
   for (const address of addresses) {

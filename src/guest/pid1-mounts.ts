@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../logging/logger';
 import { native } from '../native/index';
+import { errorText } from '../common/error-text';
 
 export type MountFn = (
   source: string | null,
@@ -105,7 +106,7 @@ export function mountStep(
     return true;
   } catch (err) {
     if (!step.optional) throw new Error(`mounting ${step.fstype} on ${target}: ${(err as Error).message}`);
-    log.info({ target, fstype: step.fstype, error: (err as Error).message }, 'optional mount skipped');
+    log.info({ target, fstype: step.fstype, error: errorText(err) }, 'optional mount skipped');
     return false;
   }
 }

@@ -6,7 +6,7 @@ import type { Logger } from '../logging/logger';
 import { native, type NativeBinding } from '../native';
 import { invalidArgument } from '../rpc/errors';
 import type { SystemPaths } from './paths';
-import { errorText } from './sysfs-io';
+import { errorText } from '../common/error-text';
 
 /** The kernel accepts no more than this per RNDADDENTROPY; the rest is still mixed in by the write. */
 const MAX_CREDITED_BYTES = 1024 * 1024;

@@ -8,6 +8,7 @@ import type { AgentLogging } from '../logging/logger';
 import { LogForwarder } from '../logging/forward';
 import { createVsockServer } from '../transport/vsock';
 import { DebugConsole } from './console';
+import { errorText } from '../common/error-text';
 
 export interface GuestServices {
   close(): Promise<void>;
@@ -25,7 +26,7 @@ export async function startGuestServices(
       log.info({ port }, `${what} listening on vsock`);
       return server;
     } catch (err) {
-      log.warn({ port, error: (err as Error).message }, `cannot listen for the ${what} on vsock`);
+      log.warn({ port, error: errorText(err) }, `cannot listen for the ${what} on vsock`);
       return undefined;
     }
   };

@@ -3,6 +3,7 @@
 // a regular file in its place would hide that.
 import { constants } from 'node:fs';
 import { open, readFile, readdir } from 'node:fs/promises';
+import { errorText } from '../common/error-text';
 
 /** The file's content without surrounding whitespace. */
 export async function readAttribute(file: string): Promise<string> {
@@ -45,10 +46,6 @@ export async function listOptional(dir: string): Promise<string[]> {
 
 export function isCode(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
-}
-
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Directory entries; a missing directory is an error naming it. */

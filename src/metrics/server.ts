@@ -6,6 +6,7 @@ import type { Logger } from '../logging/logger';
 import { native } from '../native/index';
 import { adoptListener } from '../native/adopt';
 import type { AgentMetrics } from './metrics';
+import { errorText } from '../common/error-text';
 
 /** Any local CID: accept connections whichever address the host used. */
 const VMADDR_CID_ANY = 0xffffffff;
@@ -27,7 +28,7 @@ function handler(metrics: AgentMetrics, log: Logger): http.RequestListener {
       (text) =>
         res.writeHead(200, { 'content-type': metrics.contentType }).end(req.method === 'HEAD' ? '' : text),
       (err: Error) => {
-        log.warn({ err: err.message }, 'collecting metrics failed');
+        log.warn({ error: errorText(err) }, 'collecting metrics failed');
         res.writeHead(500, { 'content-type': 'text/plain' }).end(`${err.message}\n`);
       },
     );

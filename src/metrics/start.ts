@@ -5,6 +5,7 @@ import type { Logger } from '../logging/logger';
 import type { CallObserver } from '../rpc/service';
 import type { AgentGauges } from './gauges';
 import type { MetricsListener } from './server';
+import { errorText } from '../common/error-text';
 
 export interface MetricsService {
   observer: CallObserver;
@@ -34,7 +35,7 @@ export async function startMetrics(
       listeners.push(listener);
       log.info({ address: listener.address }, 'serving metrics');
     } catch (err) {
-      log.error({ address, err: (err as Error).message }, 'cannot serve metrics');
+      log.error({ address, error: errorText(err) }, 'cannot serve metrics');
     }
   };
   if (config.metricsSocket)

@@ -4,6 +4,7 @@
 import { Code } from '../rpc/status';
 import { AgentError } from '../rpc/errors';
 import { NetlinkError } from './netlink/errno';
+import { errorText } from '../common/error-text';
 
 const STATUS_BY_ERRNO: Record<string, Code> = {
   EEXIST: Code.ALREADY_EXISTS,
@@ -33,7 +34,7 @@ export function kernelRefusal(action: string, err: unknown): AgentError {
       `${action}: ${err.message} (${err.code})`,
     );
   }
-  return new AgentError(Code.INTERNAL, `${action}: ${err instanceof Error ? err.message : String(err)}`);
+  return new AgentError(Code.INTERNAL, `${action}: ${errorText(err)}`);
 }
 
 /** True when `err` is the kernel's `code` (e.g. "EEXIST"). */

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { ChildProcess } from 'node:child_process';
 import type { Logger } from '../logging/logger';
 import { native, type NativeBinding, type WaitStatus } from '../native';
+import { errorText } from '../common/error-text';
 
 export interface ExitStatus {
   /** Exit status of a normal exit, else null. */
@@ -111,7 +112,7 @@ export class Reaper {
       try {
         peeked = this.n.waitPeek();
       } catch (err) {
-        this.log.warn({ err: (err as Error).message }, 'waitid failed');
+        this.log.warn({ error: errorText(err) }, 'waitid failed');
         return;
       }
       if (!peeked) return;
@@ -124,7 +125,7 @@ export class Reaper {
       try {
         status = this.n.waitPid(pid);
       } catch (err) {
-        this.log.warn({ pid, err: (err as Error).message }, 'waitpid failed');
+        this.log.warn({ pid, error: errorText(err) }, 'waitpid failed');
         return;
       }
       if (!status) return;

@@ -8,6 +8,8 @@
 import type { Duplex } from 'node:stream';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { errorText } from '../common/error-text';
+import type { Logger } from '../logging/logger';
 import { AgentError } from './errors';
 import { H2Connection } from './h2/connection';
 import type { H2Limits } from './h2/limits';
@@ -35,6 +37,8 @@ export interface WireServerOptions {
   maxMessageBytes: number;
   /** HTTP/2 limits other than the defaults (tests use small ones). */
   limits?: Partial<H2Limits>;
+  /** Where connection errors and faults outside the handlers are reported; silent without one. */
+  log?: Logger;
 }
 
 const gunzip = promisify(zlib.gunzip);
@@ -71,6 +75,7 @@ export class WireServer {
     const h2 = new H2Connection(connection, {
       onStream: (stream) => this.onStream(stream),
       limits: this.options.limits,
+      log: this.options.log,
     });
     this.connections.add(h2);
     void h2.whenClosed().then(() => this.connections.delete(h2));
@@ -108,7 +113,7 @@ export class WireServer {
       sendStatus(stream, Code.UNIMPLEMENTED, `unknown method ${path}`);
       return;
     }
-    new UnaryCall(stream, handler, this.options.maxMessageBytes).run();
+    new UnaryCall(stream, handler, this.options.maxMessageBytes, this.options.log).run();
   }
 }
 
@@ -124,6 +129,7 @@ class UnaryCall implements WireCall {
     private readonly stream: H2Stream,
     private readonly handler: UnaryHandler,
     private readonly maxMessageBytes: number,
+    private readonly log: Logger | undefined,
   ) {
     this.metadata = stream.headers;
   }
@@ -176,9 +182,13 @@ class UnaryCall implements WireCall {
         .then(
           (response) => response && this.respond(response),
           (err: unknown) => {
-            const { code, message: text } =
-              err instanceof AgentError ? err : { code: Code.UNKNOWN, message: String(err) };
-            this.finish(code, text);
+            if (err instanceof AgentError) return this.finish(err.code, err.message);
+            // Handlers answer with AgentErrors (src/rpc/service.ts): anything else is a fault here.
+            this.log?.warn(
+              { path: this.metadata[':path'], error: errorText(err) },
+              'call failed outside its handler',
+            );
+            this.finish(Code.UNKNOWN, errorText(err));
           },
         );
     };

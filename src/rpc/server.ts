@@ -28,7 +28,11 @@ export class AgentServer {
     const observers = options.observers ?? [];
     addService(routes, AgentServiceDefinition, options.agent, options.log, observers);
     addService(routes, HealthDefinition, options.health, options.log, observers);
-    this.wire = new WireServer({ route: (path) => routes.get(path), maxMessageBytes: MAX_MESSAGE_BYTES });
+    this.wire = new WireServer({
+      route: (path) => routes.get(path),
+      maxMessageBytes: MAX_MESSAGE_BYTES,
+      log: options.log,
+    });
   }
 
   /** Serves gRPC (HTTP/2) on an already-connected byte stream. */

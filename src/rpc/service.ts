@@ -11,6 +11,7 @@ import { checkWellFormed } from './protobuf-check';
 import { Code, codeName } from './status';
 import type { CallContext, GenericServiceDefinition } from './types';
 import { findNulString } from './validate';
+import { errorText } from '../common/error-text';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- requests are typed per method by the caller
 type AnyHandler = (request: any, call: CallContext) => Promise<unknown>;
@@ -73,7 +74,7 @@ async function dispatch(
   try {
     request = route.decode(bytes);
   } catch (err) {
-    log.warn({ method, err: (err as Error).message }, 'bad request bytes');
+    log.warn({ method, error: errorText(err) }, 'bad request bytes');
     throw invalidArgument(`cannot decode ${method} request: ${(err as Error).message}`);
   }
   const context = callContext(method, wire, log);
@@ -94,7 +95,7 @@ async function dispatch(
     // the agent or the guest are worth a line a person can act on, with the ids.
     const level = WARN_CODES.has(code) && message !== 'EOF' ? 'warn' : 'debug';
     context.log[level](
-      { code: codeName(code), err: message, duration_us: elapsedUs(started), ...requestIds(request) },
+      { code: codeName(code), error: message, duration_us: elapsedUs(started), ...requestIds(request) },
       'request failed',
     );
     for (const finish of finishers) finish(code, message);

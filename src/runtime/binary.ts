@@ -7,6 +7,7 @@ import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs
 import path from 'node:path';
 import type { Logger } from '../logging/logger';
 import { native } from '../native';
+import { errorText } from '../common/error-text';
 
 const CLONED_BINARY_ENV = '_LIBCONTAINER_CLONED_BINARY';
 
@@ -43,14 +44,14 @@ export function exposeReadOnly(name: string, dir: string, log: Logger): ExposedB
     writeFileSync(target, '', { mode: 0o500 });
     n.mount(source, target, null, n.constants.MS_BIND, null);
   } catch (err) {
-    log.info({ err: (err as Error).message }, 'runtime binary not exposed read-only');
+    log.info({ error: errorText(err) }, 'runtime binary not exposed read-only');
     rmSync(target, { force: true });
     return undefined;
   }
   try {
     n.mount(null, target, null, n.constants.MS_BIND | n.constants.MS_REMOUNT | n.constants.MS_RDONLY, null);
   } catch (err) {
-    log.info({ err: (err as Error).message }, 'runtime binary not exposed read-only');
+    log.info({ error: errorText(err) }, 'runtime binary not exposed read-only');
     n.umount2(target, n.constants.MNT_DETACH);
     rmSync(target, { force: true });
     return undefined;

@@ -27,6 +27,7 @@ import { listProcesses } from './list-processes';
 import { Mutex } from './mutex';
 import { execProcessSpec } from './process-spec';
 import { launchProcess, writeJson, type RuntimeContext } from './runtime-context';
+import { errorText } from '../common/error-text';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'stopped';
 
@@ -98,7 +99,7 @@ export class Container {
           this.log,
         );
       } catch (err) {
-        this.log.warn({ err: (err as Error).message }, 'cannot watch for OOM events');
+        this.log.warn({ error: errorText(err) }, 'cannot watch for OOM events');
       }
       const runtimeExe = exeOf(this.init.pid);
       try {

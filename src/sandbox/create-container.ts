@@ -13,6 +13,7 @@ import type { MountedStorage } from '../storage/types';
 import { Container } from './container';
 import { prepareSpec } from './container-spec';
 import { launchProcess, writeJson, type RuntimeContext } from './runtime-context';
+import { errorText } from '../common/error-text';
 
 export interface SandboxNamespaceView {
   ipcNs: string;
@@ -89,11 +90,13 @@ export async function createContainer(
     if (runtimeCalled) {
       await ctx.runtime
         .delete(id, true)
-        .catch((e: Error) => log.debug({ err: e.message }, 'nothing to delete'));
+        .catch((e: Error) => log.debug({ error: errorText(e) }, 'nothing to delete'));
     }
     await ctx.storage
       .releaseAll(storages)
-      .catch((e: Error) => log.warn({ err: e.message }, 'cannot release storages of a failed container'));
+      .catch((e: Error) =>
+        log.warn({ error: errorText(e) }, 'cannot release storages of a failed container'),
+      );
     await rm(bundle, { recursive: true, force: true });
     throw err;
   }

@@ -4,6 +4,7 @@
 // that needs it finished waits here: a new container with the same id, and
 // DestroySandbox.
 import type { Logger } from '../logging/logger';
+import { errorText } from '../common/error-text';
 
 export class PendingDeletions {
   private readonly pending = new Map<string, Promise<void>>();
@@ -16,7 +17,7 @@ export class PendingDeletions {
     const done: Promise<void> = previous
       .then(work)
       .catch((err: Error) =>
-        this.log.warn({ container: id, err: err.message }, 'deleting runtime state failed'),
+        this.log.warn({ container: id, error: errorText(err) }, 'deleting runtime state failed'),
       )
       .finally(() => {
         if (this.pending.get(id) === done) this.pending.delete(id);

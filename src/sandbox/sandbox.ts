@@ -18,6 +18,7 @@ import { scanGuestHooks } from './guest-hooks';
 import { checkKernelModules, loadKernelModules } from './kernel-modules';
 import { createSharedNamespaces, type SharedNamespaces } from './namespaces';
 import type { RuntimeContext } from './runtime-context';
+import { errorText } from '../common/error-text';
 
 export type SandboxState = 'none' | 'creating' | 'running' | 'destroying';
 
@@ -82,7 +83,7 @@ export class Sandbox {
       for (const step of undo.reverse()) {
         await Promise.resolve()
           .then(step)
-          .catch((e: Error) => this.log.warn({ err: e.message }, 'rollback of CreateSandbox failed'));
+          .catch((e: Error) => this.log.warn({ error: errorText(e) }, 'rollback of CreateSandbox failed'));
       }
       this.state = 'none';
       throw err;

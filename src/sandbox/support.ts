@@ -17,6 +17,7 @@ import type { StorageManager } from '../storage/types';
 import { PendingDeletions } from './deletions';
 import { GuestPaths } from './paths';
 import { Sandbox } from './sandbox';
+import { errorText } from '../common/error-text';
 
 export interface ContainerSupport {
   sandbox: Sandbox;
@@ -79,7 +80,7 @@ export function containerSupport(
     async shutdown() {
       await sandbox
         .destroy()
-        .catch((err: Error) => log.warn({ err: err.message }, 'sandbox teardown failed'));
+        .catch((err: Error) => log.warn({ error: errorText(err) }, 'sandbox teardown failed'));
       reaper.stop();
       exposed?.release();
     },

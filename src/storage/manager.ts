@@ -3,7 +3,7 @@
 // takes it down. A failing mountAll gives back everything that call took.
 import path from 'node:path';
 import type { Storage } from '../generated/agent';
-import { errorText } from '../guest/sysfs-io';
+import { errorText } from '../common/error-text';
 import { failedPrecondition, invalidArgument, notFound } from '../rpc/errors';
 import { requireAbsolutePath } from '../rpc/validate';
 import { refuseSymlinksBelow } from './no-symlinks';

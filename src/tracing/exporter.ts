@@ -11,6 +11,7 @@ import type { Logger } from '../logging/logger';
 import { native } from '../native/index';
 import { adoptStream } from '../native/adopt';
 import { EXPORT_TIMEOUT_MS, OTLP_TRACES_PATH, type TraceEndpoint } from './endpoint';
+import { errorText } from '../common/error-text';
 
 // A vsock connect blocks the event loop until the peer answers (up to the kernel's
 // 2 s connect timeout when nothing does): after a failed one, fail fast for a while.
@@ -78,7 +79,10 @@ export function createExporter(endpoint: TraceEndpoint, log: Logger): SpanExport
       inner.export(spans, (result) => {
         if (result.code !== ExportResultCode.SUCCESS && !failing) {
           failing = true;
-          log.warn({ err: result.error?.message, spans: spans.length }, 'cannot export spans');
+          log.warn(
+            { error: result.error && errorText(result.error), spans: spans.length },
+            'cannot export spans',
+          );
         } else if (result.code === ExportResultCode.SUCCESS && failing) {
           failing = false;
           log.info('exporting spans again');

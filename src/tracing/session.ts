@@ -19,6 +19,7 @@ import { AGENT_VERSION } from '../version';
 import { EXPORT_TIMEOUT_MS } from './endpoint';
 import { runInSpanScope, type SpanAttributes, type SpanSink } from './span-api';
 import type { CallMetadata } from '../rpc/types';
+import { errorText } from '../common/error-text';
 
 export const SERVICE_NAME = 'kata-agent';
 const ROOT_SPAN_NAME = 'kata-agent';
@@ -52,7 +53,7 @@ function cleanAttributes(attributes: SpanAttributes): Attributes {
 }
 
 function recordError(span: Span, err: unknown): void {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorText(err);
   span.setStatus({ code: SpanStatusCode.ERROR, message });
   if (err instanceof Error) span.recordException(err);
 }

@@ -14,6 +14,7 @@ import { EXPORT_TIMEOUT_MS, parseTraceEndpoint } from './endpoint';
 import { callAttributes, fullMethodName } from './rpc-attributes';
 import type { CallSpan, TraceSession } from './session';
 import { releaseSpanScopes, runInSpanScope, setBackgroundSink } from './span-api';
+import { errorText } from '../common/error-text';
 
 export interface TracingOptions {
   /** Static tracing (agent.trace). */
@@ -174,10 +175,7 @@ export class AgentTracing {
       const outcome = await Promise.race([session.close(), timeout]);
       if (outcome === 'timeout') this.options.log.warn('flushing spans timed out');
     } catch (err) {
-      this.options.log.warn(
-        { err: err instanceof Error ? err.message : String(err) },
-        'flushing spans failed',
-      );
+      this.options.log.warn({ error: errorText(err) }, 'flushing spans failed');
     } finally {
       clearTimeout(timer);
     }

@@ -6,6 +6,7 @@
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../logging/logger';
 import { looksLikeYamux, Session, type SessionOptions } from './yamux';
+import { errorText } from '../common/error-text';
 
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
@@ -49,7 +50,7 @@ export function serveConnection(
 ): void {
   let head: Buffer = Buffer.alloc(0);
   const onError = (err: Error): void => {
-    options.log.debug({ source: options.source, error: err.message }, 'connection failed before it spoke');
+    options.log.debug({ source: options.source, error: errorText(err) }, 'connection failed before it spoke');
   };
   // An abandoned connection must not hold an fd and a buffer for ever.
   const silent = setTimeout(() => {

@@ -18,6 +18,7 @@ import { adoptStream } from '../native/adopt';
 import { serveConnection, type ConnectionTarget } from './connection';
 import type { Listener } from './unix';
 import { Session, type SessionOptions } from './yamux';
+import { errorText } from '../common/error-text';
 
 export interface SerialOptions {
   /** The port's device node (/dev/vport0p1), a pty or a unix socket. */
@@ -92,7 +93,7 @@ export class SerialChannel implements Listener {
       if (!conn.destroyed) await once(conn, 'close');
       if (this.closing) break;
       log.info(
-        { port: this.options.path, error: err?.message },
+        { port: this.options.path, error: err && errorText(err) },
         'serial session ended, waiting for the host',
       );
       // A port that hangs up at once must not turn this loop into a busy one.

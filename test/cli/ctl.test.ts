@@ -7,15 +7,19 @@ import { promisify } from 'node:util';
 import os from 'node:os';
 import path from 'node:path';
 import { AGENT_VERSION } from '../../src/version';
+import { waitFor } from '../helpers/wait-for';
 
 const run = promisify(execFile);
 const dist = path.join(__dirname, '..', '..', 'src', 'cli');
 
-async function waitForSocket(file: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 200 && !existsSync(file); i++) {
-    if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+function waitForSocket(file: string, child: ChildProcess): Promise<void> {
+  return waitFor(
+    () => {
+      if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}`);
+      return existsSync(file);
+    },
+    { timeoutMs: 5000, intervalMs: 25, what: `the agent to listen on ${file}` },
+  );
 }
 
 async function ctl(

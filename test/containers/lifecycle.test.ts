@@ -6,7 +6,6 @@ import {
   RUNTIMES,
   cgroupDir,
   createContainer,
-  eventually,
   exec,
   expectCode,
   readAll,
@@ -15,6 +14,7 @@ import {
   type Harness,
   SUITE_TIMEOUT_MS,
 } from '../helpers/containers';
+import { waitFor } from '../helpers/wait-for';
 
 const SIGKILL = 9;
 const SIGTERM = 15;
@@ -204,7 +204,7 @@ for (const runtime of RUNTIMES) {
       );
       await h.c.agent.removeContainer({ container_id: 'res', timeout: 0 });
       // The runtime deletes the cgroup once RemoveContainer has answered.
-      await eventually('the cgroup removed', () => !existsSync(memory));
+      await waitFor(() => !existsSync(memory), { what: 'the cgroup removed', intervalMs: 20 });
     });
 
     test('RemoveContainer kills a process that ignores SIGTERM, and everything goes', async () => {
@@ -224,11 +224,14 @@ for (const runtime of RUNTIMES) {
       await h.c.agent.removeContainer({ container_id: 'stubborn', timeout: 10 });
       assert.ok(Date.now() - started < 5000, 'removal did not wait for a timeout');
       for (const pid of pids) assert.equal(existsSync(`/proc/${pid}`), false, `pid ${pid} gone`);
-      await eventually('the cgroup removed', () => !existsSync(cgroupDir(h, 'memory', 'stubborn')));
-      await eventually(
-        'the runtime state removed',
-        () => !existsSync(h.guest(`/run/kata-agent/runtime/${runtime}/stubborn`)),
-      );
+      await waitFor(() => !existsSync(cgroupDir(h, 'memory', 'stubborn')), {
+        what: 'the cgroup removed',
+        intervalMs: 20,
+      });
+      await waitFor(() => !existsSync(h.guest(`/run/kata-agent/runtime/${runtime}/stubborn`)), {
+        what: 'the runtime state removed',
+        intervalMs: 20,
+      });
       await expectCode(
         h.c.agent.waitProcess({ container_id: 'stubborn', exec_id: 'stubborn' }),
         status.NOT_FOUND,

@@ -6,7 +6,6 @@ import type { RpcError } from '../../src/client/grpc-unary';
 import { native } from '../../src/native';
 import {
   createContainer,
-  eventually,
   exec,
   expectCode,
   readAll,
@@ -15,6 +14,7 @@ import {
   type Harness,
   SUITE_TIMEOUT_MS,
 } from '../helpers/containers';
+import { waitFor } from '../helpers/wait-for';
 
 const runtime = 'crun';
 
@@ -57,12 +57,18 @@ describe('processes (crun)', { timeout: SUITE_TIMEOUT_MS }, () => {
       ]);
       assert.equal(code, 0);
     }
-    await eventually('no zombies', () => zombies().length === 0);
+    await waitFor(() => zombies().length === 0, {
+      what: () => `zombies ${zombies().join(', ')} to be reaped`,
+      intervalMs: 20,
+    });
     // Drained and waited records go away, with their fds.
     assert.ok(readdirSync('/proc/self/fd').length <= fdsBefore + 5, 'fds of finished execs closed');
     await expectCode(h.c.agent.waitProcess({ container_id: 'execs', exec_id: 'e0' }), status.NOT_FOUND);
     await h.c.agent.removeContainer({ container_id: 'execs', timeout: 0 });
-    await eventually('no zombies', () => zombies().length === 0);
+    await waitFor(() => zombies().length === 0, {
+      what: () => `zombies ${zombies().join(', ')} to be reaped`,
+      intervalMs: 20,
+    });
   });
 
   test('whole container lives, with and without terminals, leave no fd open', async () => {
@@ -86,7 +92,7 @@ describe('processes (crun)', { timeout: SUITE_TIMEOUT_MS }, () => {
     await h.c.agent.startContainer({ container_id: 'orphan2' });
     const pid = Number((await readAll(h, 'orphan2', 'orphan2', 'stdout')).trim());
     assert.equal((await h.c.agent.waitProcess({ container_id: 'orphan2', exec_id: 'orphan2' })).status, 0);
-    await eventually('the orphan reaped', () => !existsSync(`/proc/${pid}`));
+    await waitFor(() => !existsSync(`/proc/${pid}`), { what: 'the orphan reaped', intervalMs: 20 });
     assert.deepEqual(zombies(), []);
     await h.c.agent.removeContainer({ container_id: 'orphan2', timeout: 0 });
   });
@@ -226,14 +232,17 @@ describe('processes per container (crun)', { timeout: SUITE_TIMEOUT_MS }, () => 
         readAll(h, 'full', 'a', 'stderr'),
       ]);
       // The release follows the last of those answers; give it a moment, no more.
-      for (let tries = 0; ; tries++) {
-        const refused = await exec(h, 'full', 'c', ['true']).then(
-          () => false,
-          (e: RpcError) => e.code === status.RESOURCE_EXHAUSTED && tries < 50,
-        );
-        if (!refused) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitFor(
+        () =>
+          exec(h, 'full', 'c', ['true']).then(
+            () => true,
+            (e: RpcError) => {
+              if (e.code !== status.RESOURCE_EXHAUSTED) throw e;
+              return false;
+            },
+          ),
+        { what: "exec 'a' to give back its place", timeoutMs: 2500, intervalMs: 50 },
+      );
       assert.equal((await h.c.agent.waitProcess({ container_id: 'full', exec_id: 'c' })).status, 0);
     } finally {
       await h.stop();

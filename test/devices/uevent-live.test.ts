@@ -9,6 +9,7 @@ import { UeventListener, type Uevent, type UeventSink } from '../../src/devices/
 import { createLogger } from '../../src/logging/logger';
 import { native, POLL_READABLE, type NativeBinding, type PollHandle } from '../../src/native';
 import { attachAnyLoop, detachLoop, makeExt4Image } from '../helpers/block';
+import { waitFor } from '../helpers/wait-for';
 
 const log = createLogger({ level: 'silent' }).logger;
 
@@ -85,12 +86,12 @@ test('a real overrun (ENOBUFS) asks for a resynchronisation and the listener kee
   const before = sink.events.length;
   const name = attachAnyLoop(image);
   t.after(() => detachLoop(name));
-  for (let tries = 0; tries < 200 && !sink.events.slice(before).some((e) => e.devname === name); tries++) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    readable?.(null, POLL_READABLE);
-  }
-  assert.ok(
-    sink.events.slice(before).some((e) => e.devname === name),
-    'events flow again',
+  await waitFor(
+    () => {
+      if (sink.events.slice(before).some((e) => e.devname === name)) return true;
+      readable?.(null, POLL_READABLE);
+      return false;
+    },
+    { timeoutMs: 1000, intervalMs: 5, what: `events to flow again (the uevent of ${name})` },
   );
 });

@@ -2,6 +2,7 @@
 // booted with the runtime's devices and kernel command line, its NIC on a tap in
 // a network namespace of its own; in the same sandbox a virtio-scsi disk and
 // requests naming missing hardware. Skipped only when qemu cannot run here.
+// test-file-timeout-ms: 960000 (its VM test's own timeout, and loading; see scripts/test-inner.sh)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

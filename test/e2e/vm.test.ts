@@ -1,5 +1,6 @@
 // The agent in a real VM under qemu (TCG here, KVM where a host really has it).
 // Skipped only when qemu cannot run at all on this machine.
+// test-file-timeout-ms: 1560000 (its two VM tests' own timeouts, and loading; see scripts/test-inner.sh)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

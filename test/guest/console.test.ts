@@ -11,6 +11,7 @@ import { createLogger } from '../../src/logging/logger';
 import { native } from '../../src/native/index';
 import { adoptStream } from '../../src/native/adopt';
 import { within } from '../helpers/native';
+import { waitFor } from '../helpers/wait-for';
 
 const log = createLogger({ level: 'silent' }).logger;
 
@@ -27,10 +28,6 @@ function until(stream: net.Socket, text: string): Promise<string> {
     };
     stream.on('data', onData);
   });
-}
-
-async function waitUntil(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 test('the first existing shell wins', () => {
@@ -62,11 +59,7 @@ test('every connection to the console port gets its own interactive shell in a p
     await within(10_000, 'the connection to end', once(a, 'close'));
     // Dropping the connection ends the shell.
     b.destroy();
-    await within(
-      10_000,
-      'the shells to go',
-      waitUntil(() => debugConsole.shellCount === 0),
-    );
+    await waitFor(() => debugConsole.shellCount === 0, { what: 'the shells to go', timeoutMs: 10_000 });
   } finally {
     await debugConsole.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -93,11 +86,10 @@ test('the console shell has the console as controlling terminal and is restarted
     assert.ok(ctty > 0, `controlling terminal ${ctty}`);
     const pid = /pid=(\d+)/.exec(first)![1];
     terminal.write('exit\n');
-    await within(
-      10_000,
-      'the shell to be restarted',
-      waitUntil(() => debugConsole.shellCount === 1),
-    );
+    await waitFor(() => debugConsole.shellCount === 1, {
+      what: 'the shell to be restarted',
+      timeoutMs: 10_000,
+    });
     terminal.write('echo again pid=$$\n');
     const second = await within(10_000, 'the restarted shell', until(terminal, 'again pid='));
     assert.notEqual(/again pid=(\d+)/.exec(second)![1], pid);

@@ -15,6 +15,7 @@ import { AgentClient } from '../../src/client/agent-client';
 import { connectUnix } from '../../src/client/dial';
 import { HealthCheckResponse_ServingStatus } from '../../src/generated/health';
 import { within } from '../helpers/native';
+import { waitFor } from '../helpers/wait-for';
 
 const DIST_SRC = path.join(__dirname, '..', '..', 'src');
 const UNSHARE = ['--pid', '--mount', '--net', '--fork', '--propagation', 'private', '--'];
@@ -190,11 +191,10 @@ for (const unified of [false, true]) {
       for (const signal of ['SIGINT', 'SIGQUIT', 'SIGHUP'] as const) process.kill(inner, signal);
       p.child.stdin!.write('ping\n');
       assert.equal(await within(10_000, 'PID 1 to answer after signals', p.line('PONG')), 1);
-      await within(
-        5000,
-        'the signals to be logged',
-        waitFor(() => /signal=SIGHUP/.test(p.stderr())),
-      );
+      await waitFor(() => /signal=SIGHUP/.test(p.stderr()), {
+        what: 'the signals to be logged',
+        timeoutMs: 5000,
+      });
       assert.match(p.stderr(), /ignoring signal: the agent is PID 1.*signal=SIGINT/);
     } finally {
       p.child.kill('SIGKILL');
@@ -234,11 +234,10 @@ test('the kata-agent command as PID 1 serves gRPC, ignores SIGINT, and powers of
     ...['--cmdline', path.join(root, 'cmdline')],
   ]);
   try {
-    await within(
-      20_000,
-      'the agent to listen',
-      waitFor(() => /msg="agent started"/.test(p.stderr())),
-    );
+    await waitFor(() => /msg="agent started"/.test(p.stderr()), {
+      what: 'the agent to listen',
+      timeoutMs: 20_000,
+    });
     assert.match(p.stderr(), /pid1=true/);
     const client = new AgentClient(await connectUnix(socket));
     assert.equal(
@@ -251,11 +250,7 @@ test('the kata-agent command as PID 1 serves gRPC, ignores SIGINT, and powers of
       /Max core file size\s+unlimited\s+unlimited/,
     );
     process.kill(inner, 'SIGINT');
-    await within(
-      5000,
-      'SIGINT to be logged',
-      waitFor(() => /signal=SIGINT/.test(p.stderr())),
-    );
+    await waitFor(() => /signal=SIGINT/.test(p.stderr()), { what: 'SIGINT to be logged', timeoutMs: 5000 });
     assert.equal(
       (await client.health.check({ service: '' })).status,
       HealthCheckResponse_ServingStatus.SERVING,
@@ -284,8 +279,4 @@ function safeInnerPid(p: Pid1Process): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
 }

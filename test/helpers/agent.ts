@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startAgent, type RunningAgent, type StartOptions } from '../../src/agent';
 import { defaultConfig, type AgentConfig } from '../../src/config/options';
-import { createLogger } from '../../src/logging/logger';
+import { createLogger, type LogLevel } from '../../src/logging/logger';
 import { applyCmdline } from '../../src/config/cmdline';
 import { AgentClient } from '../../src/client/agent-client';
 import { connectUnix } from '../../src/client/dial';
@@ -23,6 +23,8 @@ export async function startTestAgent(
   overrides: Partial<AgentConfig> = {},
   cmdline = '',
   options: StartOptions = {},
+  /** Collects the agent's log lines (info and up, or AGENT_TEST_LOG) instead of dropping them. */
+  logLines?: string[],
 ): Promise<TestAgent> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kata-agent-test-'));
   const socket = path.join(dir, 'agent.sock');
@@ -36,7 +38,10 @@ export async function startTestAgent(
     { listen: [`unix://${socket}`], cmdlinePath: path.join(dir, 'cmdline'), guestRoot },
     overrides,
   );
-  const logging = createLogger({ level: (process.env.AGENT_TEST_LOG as 'debug') ?? 'silent' });
+  const level = process.env.AGENT_TEST_LOG as LogLevel | undefined;
+  const logging = logLines
+    ? createLogger({ level: level ?? 'info', primary: (line) => logLines.push(line) })
+    : createLogger({ level: level ?? 'silent' });
   const agent = await startAgent(config, logging, options);
   const clients: AgentClient[] = [];
   return {

@@ -48,6 +48,8 @@ export interface HarnessOptions {
   cmdline?: string;
   /** Everything else startAgent takes (a span exporter, ...); storage stays the harness's. */
   start?: Omit<StartOptions, 'storage'>;
+  /** Collects the agent's log lines at info level and up. */
+  logLines?: string[];
 }
 
 /** True when some ancestor process is in another `ns` namespace than this one. */
@@ -77,10 +79,12 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   requirePrivateNamespaces();
   const guestRoot = mkdtempSync(path.join(os.tmpdir(), 'kata-guest-'));
   const storage = new LocalStorage(guestRoot);
-  const t = await startTestAgent({ ociRuntime: o.runtime, guestRoot, ...o.config }, o.cmdline ?? '', {
-    ...o.start,
-    ...(o.realStorage ? {} : { storage }),
-  });
+  const t = await startTestAgent(
+    { ociRuntime: o.runtime, guestRoot, ...o.config },
+    o.cmdline ?? '',
+    { ...o.start, ...(o.realStorage ? {} : { storage }) },
+    o.logLines,
+  );
   symlinkSync(busyboxRootfs(), path.join(t.config.guestRoot, 'rootfs'));
   const c = await t.client();
   const sandboxId = `t${process.pid}-${++sandboxSeq}`;
@@ -278,13 +282,4 @@ export function sandboxCgroupExists(h: Harness): boolean {
   return ['memory', 'pids', 'freezer', 'cpu'].some((c) =>
     existsSync(`/sys/fs/cgroup/${c}/kata/${h.sandboxId}`),
   );
-}
-
-/** Polls for something the agent finishes after answering (runtime state deletion, reaping). */
-export async function eventually(what: string, check: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { createLogger } from '../../src/logging/logger';
 import { LogForwarder } from '../../src/logging/forward';
+import { waitFor } from '../helpers/wait-for';
 
 async function setup(options: { maxBufferLines?: number; maxBufferBytes?: number } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'logfwd-'));
@@ -47,8 +48,8 @@ async function setup(options: { maxBufferLines?: number; maxBufferBytes?: number
   };
 }
 
-async function connected(forwarder: LogForwarder): Promise<void> {
-  while (!forwarder.connected) await new Promise((resolve) => setImmediate(resolve));
+function connected(forwarder: LogForwarder): Promise<void> {
+  return waitFor(() => forwarder.connected, { what: 'the forwarder to connect' });
 }
 
 test('lines logged before a collector connects are sent on connect, then lines flow live', async () => {
@@ -108,7 +109,7 @@ test('after a collector leaves, lines wait for the next one; a new collector tak
     t.log.info('to the first');
     assert.match(await first.next(), /to the first/);
     first.socket.destroy();
-    while (t.forwarder.connected) await new Promise((resolve) => setImmediate(resolve));
+    await waitFor(() => !t.forwarder.connected, { what: 'the forwarder to see the collector leave' });
     t.log.info('while nobody listens');
     const second = await t.collector();
     assert.match(await second.next(), /while nobody listens/);

@@ -2,6 +2,7 @@
 // reconnects and reads on, must lose no byte: the agent may not hand output to
 // a call nobody will receive. The container emits output only when told to
 // (through stdin), so every drop happens while a read is waiting.
+// test-file-timeout-ms: 300000 (its tests' and hooks' own timeouts; see scripts/test-inner.sh)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
@@ -12,10 +13,13 @@ import { createContainer, readAll, startHarness, type Harness } from '../helpers
 import { digestFrom, readToEnd, sha256 } from './streams';
 
 let h: Harness;
-before(async () => {
-  h = await startHarness({ runtime: 'crun' });
-});
-after(() => h?.stop());
+before(
+  async () => {
+    h = await startHarness({ runtime: 'crun' });
+  },
+  { timeout: 60_000 },
+);
+after(() => h?.stop(), { timeout: 60_000 });
 
 // Each line "N" on stdin makes the container print N random bytes; everything
 // printed also feeds sha256sum, whose digest goes to stderr at the end.

@@ -1,20 +1,25 @@
 // Many execs: 200 in a row leave no zombie, no fd and no memory behind; 100 at
 // once, each with its own stdin and stdout, get exactly their own bytes back
 // without stalling. (npm run soak runs 10,000 in a row.)
+// test-file-timeout-ms: 420000 (its tests' and hooks' own timeouts; see scripts/test-inner.sh)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createContainer, exec, startHarness, type Harness } from '../helpers/containers';
 import { childPids, describeFds, memoryKb, openFds, zombieChildren } from '../helpers/procfs';
 import { readToEnd, sha256, writeAll } from './streams';
+import { waitFor } from '../helpers/wait-for';
 
 let h: Harness;
-before(async () => {
-  h = await startHarness({ runtime: 'crun' });
-  await createContainer(h, 'box', ['sleep', '100000']);
-  await h.c.agent.startContainer({ container_id: 'box' });
-});
-after(() => h?.stop());
+before(
+  async () => {
+    h = await startHarness({ runtime: 'crun' });
+    await createContainer(h, 'box', ['sleep', '100000']);
+    await h.c.agent.startContainer({ container_id: 'box' });
+  },
+  { timeout: 60_000 },
+);
+after(() => h?.stop(), { timeout: 60_000 });
 
 /** Runs `true` as an exec and does what a host does: wait, drain both streams. */
 export async function execTrue(execId: string): Promise<void> {
@@ -27,10 +32,14 @@ export async function execTrue(execId: string): Promise<void> {
   assert.equal(status, 0);
 }
 
-async function settled<T>(read: () => T, ok: (v: T) => boolean): Promise<T> {
-  // Exit statuses and closes arrive as events inside the agent; give them a moment.
-  for (let i = 0; i < 100 && !ok(read()); i++) await new Promise((r) => setTimeout(r, 20));
-  return read();
+// Exit statuses and closes arrive as events inside the agent; give them a moment.
+const SETTLE = { timeoutMs: 2000, intervalMs: 20 };
+
+function noZombies(): Promise<void> {
+  return waitFor(() => zombieChildren().length === 0, {
+    ...SETTLE,
+    what: () => `zombies left by execs to be reaped: ${zombieChildren().join(' ')}`,
+  });
 }
 
 test('200 execs in a row: zero zombies, flat fd count', { timeout: 180_000 }, async (t) => {
@@ -40,20 +49,14 @@ test('200 execs in a row: zero zombies, flat fd count', { timeout: 180_000 }, as
   const childrenBefore = childPids().length;
   const rssBefore = memoryKb().rss;
   for (let i = 0; i < 200; i++) await execTrue(`e${i}`);
-  const zombies = await settled(
-    () => zombieChildren(),
-    (z) => z.length === 0,
-  );
-  assert.deepEqual(zombies, [], 'zombies left by execs');
-  const fds = await settled(
-    () => openFds().length,
-    (n) => n <= fdsBefore,
-  );
-  const grown = openFds().filter((f) => !fdsBeforeList.includes(f));
-  assert.ok(
-    fds <= fdsBefore,
-    `fds grew from ${fdsBefore} to ${fds}: ${describeFds(process.pid, grown.slice(0, 6)).join(', ')}`,
-  );
+  await noZombies();
+  await waitFor(() => openFds().length <= fdsBefore, {
+    ...SETTLE,
+    what: () => {
+      const grown = openFds().filter((f) => !fdsBeforeList.includes(f));
+      return `fds to fall back from ${fdsBefore + grown.length} to ${fdsBefore}: ${describeFds(process.pid, grown.slice(0, 6)).join(', ')}`;
+    },
+  });
   assert.equal(childPids().length, childrenBefore, 'children left by execs');
   t.diagnostic(
     `RSS of the test process (agent inside) ${Math.round(rssBefore / 1024)} → ${Math.round(memoryKb().rss / 1024)} MiB`,
@@ -81,12 +84,6 @@ test(
         assert.equal(out.sha256, sha256(input), `exec ${execId}: content`);
       }),
     );
-    assert.deepEqual(
-      await settled(
-        () => zombieChildren(),
-        (z) => z.length === 0,
-      ),
-      [],
-    );
+    await noZombies();
   },
 );

@@ -21,6 +21,7 @@ import { Code as status } from '../../src/rpc/status';
 import { RpcError } from '../../src/client/grpc-unary';
 import { cgroupDir, createContainer, readAll, startHarness, type Harness } from '../helpers/containers';
 import { childPids, zombieChildren } from '../helpers/procfs';
+import { waitFor } from '../helpers/wait-for';
 
 const which = (name: string): string =>
   execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
@@ -110,11 +111,6 @@ async function expectFailure(p: Promise<unknown>, message: RegExp): Promise<RpcE
   return err;
 }
 
-async function settledChildren(expected: number): Promise<number[]> {
-  for (let i = 0; i < 100 && childPids().length > expected; i++) await new Promise((r) => setTimeout(r, 20));
-  return childPids();
-}
-
 /** After a failure: nothing left, and the same id works with the real runtime. */
 /** Runs `echo again` as container `id` and removes it. */
 async function runAgain(id: string): Promise<void> {
@@ -129,23 +125,26 @@ async function runAgain(id: string): Promise<void> {
   await h.c.agent.removeContainer({ container_id: id, timeout: 0 });
 }
 
-/** Runtime state may be deleted just after RemoveContainer answers: allow it a moment. */
-async function settledTraces(id: string): Promise<string[]> {
-  for (let i = 0; i < 100 && traces(id).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
-  return traces(id);
-}
-
 /** After a failure: nothing left, and the same id works with the real runtime, twice in a row. */
 async function assertCleanAndReusable(id: string, childrenBefore: number): Promise<void> {
   assert.deepEqual(traces(id), [], 'left behind by the failed create');
-  const children = await settledChildren(childrenBefore);
-  assert.equal(children.length, childrenBefore, `processes left: ${children.join(' ')}`);
+  await waitFor(() => childPids().length <= childrenBefore, {
+    timeoutMs: 2000,
+    intervalMs: 20,
+    what: () => `processes left by the failed create to end: ${childPids().join(' ')}`,
+  });
+  assert.equal(childPids().length, childrenBefore, `processes left: ${childPids().join(' ')}`);
   assert.deepEqual(zombieChildren(), []);
   runtime.real();
   await runAgain(id);
   // At once, while the first one's runtime state may still be going away.
   await runAgain(id);
-  assert.deepEqual(await settledTraces(id), [], 'left behind by RemoveContainer');
+  // Runtime state may be deleted just after RemoveContainer answers: allow it a moment.
+  await waitFor(() => traces(id).length === 0, {
+    timeoutMs: 2000,
+    intervalMs: 20,
+    what: () => `runtime state left behind by RemoveContainer to go: ${traces(id).join(' ')}`,
+  });
 }
 
 test('the OCI runtime binary missing: a clear error, nothing left', { timeout: 30_000 }, async (t) => {

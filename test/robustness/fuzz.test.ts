@@ -7,6 +7,7 @@
 // The test suite runs one fixed seed so that its outcome is reproducible;
 // `npm run fuzz` explores fresh seeds (FUZZ_SEED=random) for longer. FUZZ_SEED
 // replays a run; FUZZ_BUDGET_MS changes its length.
+// test-file-timeout-ms: 1800000 (its fuzzer's timeout follows FUZZ_BUDGET_MS, 2 minutes under npm run fuzz; see scripts/test-inner.sh)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HealthCheckResponse_ServingStatus } from '../../src/generated/health';
@@ -15,21 +16,12 @@ import { startConfinedAgent } from '../helpers/confined-agent';
 import { childPids, describeFds, memoryKb, openFds } from '../helpers/procfs';
 import { ID_POOL } from './arbitraries';
 import { runFuzz, summarizeOutcomes, type Finding, type FuzzReport } from './fuzz-run';
+import { waitFor } from '../helpers/wait-for';
 
 const FIXED_SEED = 20261128;
 const SEED =
   process.env.FUZZ_SEED === 'random' ? Date.now() % 2 ** 31 : Number(process.env.FUZZ_SEED ?? FIXED_SEED);
 const BUDGET_MS = Number(process.env.FUZZ_BUDGET_MS ?? 20_000);
-
-async function settle<T>(read: () => T, done: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let value = read();
-  while (!done(value) && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 50));
-    value = read();
-  }
-  return value;
-}
 
 /** Removes whatever the valid requests managed to create, as a host would. */
 async function cleanUp(client: AgentClient): Promise<void> {
@@ -93,25 +85,25 @@ test(`protocol fuzzer (seed ${SEED}, ${BUDGET_MS} ms)`, { timeout: BUDGET_MS + 6
       HealthCheckResponse_ServingStatus.SERVING,
     );
 
-    const children = await settle(
-      () => childPids(pid),
-      (c) => c.length <= childrenBefore.length,
-      5000,
-    );
-    assert.deepEqual(children, childrenBefore, 'child processes outlived the calls');
-    const fds = await settle(
-      () => openFds(pid),
-      (f) => f.length <= fdsBefore.length,
-      5000,
-    );
-    const leaked = describeFds(
-      pid,
-      fds.filter((f) => !fdsBefore.includes(f)),
-    );
-    assert.ok(
-      fds.length <= fdsBefore.length,
-      `fds leaked: ${fds.length} now, ${fdsBefore.length} before: ${leaked.join(' ')}`,
-    );
+    await waitFor(() => childPids(pid).length <= childrenBefore.length, {
+      timeoutMs: 5000,
+      intervalMs: 50,
+      what: () =>
+        `the calls' child processes to end: ${childPids(pid).join(' ')} now, ${childrenBefore.join(' ')} before`,
+    });
+    assert.deepEqual(childPids(pid), childrenBefore, 'child processes outlived the calls');
+    await waitFor(() => openFds(pid).length <= fdsBefore.length, {
+      timeoutMs: 5000,
+      intervalMs: 50,
+      what: () => {
+        const fds = openFds(pid);
+        const leaked = describeFds(
+          pid,
+          fds.filter((f) => !fdsBefore.includes(f)),
+        );
+        return `leaked fds to close: ${fds.length} now, ${fdsBefore.length} before: ${leaked.join(' ')}`;
+      },
+    });
     t.diagnostic(
       `agent RSS ${Math.round(rssBefore / 1024)} MiB before, ${Math.round(memoryKb(pid).rss / 1024)} MiB after`,
     );

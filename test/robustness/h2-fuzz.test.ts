@@ -6,6 +6,7 @@
 // PING or was ended with a GOAWAY first, and Health.Check answers afterwards.
 // FUZZ_SEED replays a run ("random" picks one); the suite uses a fixed one, and
 // `npm run fuzz` runs fresh seeds with FUZZ_CONNECTIONS=20000.
+// test-file-timeout-ms: 330000 (its fuzzer's own timeout, and loading; see scripts/test-inner.sh)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -2,16 +2,20 @@
 // sha256 the container computed, at varying read sizes; and output written in
 // the last moment before a process exits is all there for a host that waits
 // first and reads afterwards. (npm run soak pushes 1 GiB.)
+// test-file-timeout-ms: 360000 (its tests' and hooks' own timeouts; see scripts/test-inner.sh)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createContainer, exec, readAll, startHarness, type Harness } from '../helpers/containers';
 import { digestFrom, randomOutputCommand, readToEnd } from './streams';
 
 let h: Harness;
-before(async () => {
-  h = await startHarness({ runtime: 'crun' });
-});
-after(() => h?.stop());
+before(
+  async () => {
+    h = await startHarness({ runtime: 'crun' });
+  },
+  { timeout: 60_000 },
+);
+after(() => h?.stop(), { timeout: 60_000 });
 
 const MiB = 1024 * 1024;
 // Mostly 32 KiB, with odd sizes to catch boundary slips.

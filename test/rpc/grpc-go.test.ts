@@ -2,6 +2,7 @@
 // straight on the unix socket and through a hashicorp yamux client session on it
 // (as the runtime dials the VM's virtio-serial port). Requests are encoded with
 // the generated codecs, exactly the bytes a real client puts on the wire.
+// test-file-timeout-ms: 600000 (its build test may take 5 minutes; see scripts/test-inner.sh)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -56,12 +57,14 @@ function failed(result: GoResult, code: Code, message: string): void {
 }
 
 let agent: TestAgent;
+// Every test and hook names its timeout: in a file of its own, the default is the file's bound.
+const CALL_TEST = { timeout: 120_000 };
 before(async () => {
   agent = await startTestAgent();
-});
+}, CALL_TEST);
 after(async () => {
   await agent?.stop();
-});
+}, CALL_TEST);
 
 // The first run compiles grpc-go (about 10 s with a cold Go cache).
 test('the grpc-go client builds offline', { timeout: 300_000 }, () => {
@@ -69,7 +72,7 @@ test('the grpc-go client builds offline', { timeout: 300_000 }, () => {
 });
 
 for (const { name, yamux } of TRANSPORTS) {
-  test(`${name}: health, versions, errors as grpc-go decodes them, a deadline`, async () => {
+  test(`${name}: health, versions, errors as grpc-go decodes them, a deadline`, CALL_TEST, async () => {
     const expectedVersion = await (await agent.client()).health.version({ service: '' });
     // A value requireId refuses and quotes: non-ASCII, '%' and a valid-looking escape.
     const oddId = 'café 100% ☃ %41 \u{1F600}';
@@ -116,7 +119,7 @@ for (const { name, yamux } of TRANSPORTS) {
     );
   });
 
-  test(`${name}: a 2 MiB CopyFile in one request`, async () => {
+  test(`${name}: a 2 MiB CopyFile in one request`, CALL_TEST, async () => {
     const data = randomBytes(2 * MiB);
     const target = `/run/grpc-go-${name}/big.bin`;
     const request = CopyFileRequest.encode({
@@ -140,7 +143,7 @@ for (const { name, yamux } of TRANSPORTS) {
     );
   });
 
-  test(`${name}: 20 concurrent calls on one connection, each answer its own`, async () => {
+  test(`${name}: 20 concurrent calls on one connection, each answer its own`, CALL_TEST, async () => {
     const calls = Array.from({ length: 20 }, (_, i) => (i % 2 ? healthCheck : statsContainer(`c${i}`)));
     const results = await runGoCalls(agent.socket, calls, { yamux, parallel: true });
     results.forEach((r, i) => {
@@ -158,7 +161,7 @@ for (const { name, yamux } of TRANSPORTS) {
 // next ones by its index in the HPACK table, which must stay in step.
 for (const { name, yamux } of TRANSPORTS) {
   for (const authority of ['unix:///run/vc/vm/0123456789abcdef/kata.sock', 'vsock://3:1024']) {
-    test(`${name}: the :authority of grpc-go before v1.31, ${authority}`, async () => {
+    test(`${name}: the :authority of grpc-go before v1.31, ${authority}`, CALL_TEST, async () => {
       const results = await runGoCalls(agent.socket, [healthCheck, statsContainer('gone'), healthCheck], {
         yamux,
         authority,

@@ -25,6 +25,7 @@ import { Code } from '../../src/rpc/status';
 import type { AgentHandlers } from '../../src/rpc/types';
 import { listenUnix } from '../../src/transport/unix';
 import { grpcJsService } from '../helpers/grpc-js-service';
+import { waitFor } from '../helpers/wait-for';
 
 const AgentService = grpcJsService(AgentServiceDefinition);
 const AgentClientCtor = makeGenericClientConstructor(AgentService, 'grpc.AgentService');
@@ -331,14 +332,6 @@ async function rawCall(
     });
   } finally {
     session.close();
-  }
-}
-
-async function waitFor(done: () => boolean, timeoutMs = 3000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
   }
 }
 

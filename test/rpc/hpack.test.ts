@@ -2,6 +2,7 @@
 // examples (Appendix C) and on the malformed blocks a hostile client can send.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   encodeHeaderBlock,
   HeaderListTooLarge,
@@ -9,8 +10,10 @@ import {
   HpackError,
   huffmanDecode,
   readInteger,
+  readString,
   writeInteger,
 } from '../../src/rpc/h2/hpack';
+import { HUFFMAN_LENGTHS, huffmanEncode } from '../helpers/huffman';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s/g, ''), 'hex');
 const LIMIT = 64 * 1024;
@@ -113,4 +116,49 @@ test('what the server encodes, any decoder reads back; no dynamic table is used'
   assert.deepEqual(decoder.decode(block, LIMIT), fields);
   assert.throws(() => decoder.decode(hex('be'), LIMIT), HpackError, 'nothing entered the table');
   assert.equal(block[0], 0x88, ':status 200 is the static entry');
+});
+
+// Round trips against an encoder built from RFC 7541 Appendix B's codes, which
+// the decoder never sees: it derives the code from the lengths alone.
+const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+
+test('the Appendix B encoder reproduces the RFC examples (C.4)', () => {
+  assert.deepEqual(huffmanEncode(Buffer.from('www.example.com')), hex('f1e3 c2e5 f23a 6ba0 ab90 f4ff'));
+  assert.deepEqual(huffmanEncode(Buffer.from('no-cache')), hex('a8eb 1064 9cbf'));
+  assert.deepEqual(huffmanEncode(Buffer.from('custom-key')), hex('25a8 49e9 5ba9 7d7f'));
+  assert.deepEqual(huffmanEncode(Buffer.from('custom-value')), hex('25a8 49e9 5bb8 e8b4 bf'));
+  assert.deepEqual(huffmanEncode(Buffer.from('302')), hex('6402'));
+});
+
+test('every byte value alone Huffman-codes and decodes back, in the bytes its code length takes', () => {
+  for (let byte = 0; byte < 256; byte++) {
+    const encoded = huffmanEncode(Buffer.from([byte]));
+    assert.equal(encoded.length, Math.ceil(HUFFMAN_LENGTHS[byte] / 8), `byte ${byte}: encoded length`);
+    assert.deepEqual([...huffmanDecode(encoded)], [byte], `byte ${byte}`);
+  }
+});
+
+test('all 256 byte values in one string, either way round and repeated, decode back', () => {
+  const reversed = Buffer.from(ALL_BYTES).reverse();
+  for (const input of [ALL_BYTES, reversed, Buffer.concat([ALL_BYTES, reversed, ALL_BYTES])]) {
+    const encoded = huffmanEncode(input);
+    const bits = input.reduce((n, b) => n + HUFFMAN_LENGTHS[b], 0);
+    assert.equal(encoded.length, Math.ceil(bits / 8));
+    assert.deepEqual(huffmanDecode(encoded), input);
+  }
+});
+
+test('random strings round-trip, alone and as string literals of a header block', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+      const encoded = huffmanEncode(bytes);
+      assert.deepEqual(huffmanDecode(encoded), Buffer.from(bytes));
+      // H bit set, 7-bit prefixed length, then the code.
+      const literal = Buffer.concat([writeInteger(encoded.length, 7, 0x80), encoded]);
+      const [decoded, end] = readString(literal, 0);
+      assert.deepEqual(decoded, Buffer.from(bytes));
+      assert.equal(end, literal.length);
+    }),
+    { seed: 20261204, numRuns: 2000 },
+  );
 });

@@ -139,5 +139,5 @@ test('failures of the agent are warnings naming the request ids; expected outcom
   assert.match(failed[0], /level=warning|level=warn/);
   assert.match(failed[0], /code=INTERNAL/);
   assert.match(failed[0], /container_id=c1/);
-  assert.match(failed[0], /err="runtime failed"/);
+  assert.match(failed[0], /error="runtime failed"/);
 });

@@ -29,6 +29,7 @@ import { startAgent } from '../../src/agent';
 import { defaultConfig } from '../../src/config/options';
 import { HealthCheckResponse_ServingStatus } from '../../src/generated/health';
 import { within } from '../helpers/native';
+import { waitFor } from '../helpers/wait-for';
 
 const SERVING = HealthCheckResponse_ServingStatus.SERVING;
 
@@ -188,21 +189,12 @@ test('the unix channel serves HTTP/2 and yamux clients and refuses garbage with 
     assert.equal((await plain.health.check({ service: '' })).status, SERVING, 'the first client still works');
     for (const c of clients) c.destroy();
     plain.destroy();
-    await within(
-      5000,
-      'the shared session to close',
-      waitUntil(() => openYamuxSessions().length === 0),
-    );
+    await waitFor(() => openYamuxSessions().length === 0, { what: 'the shared session to close' });
   } finally {
     await agent.shutdown();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
-
-/** Resolves once `condition` holds, checking after every turn of the event loop. */
-async function waitUntil(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
-}
 
 test('the serial channel over a pty: yamux streams carry gRPC', async () => {
   const { master, slaveName } = native().openPty();
@@ -259,15 +251,13 @@ test('the serial channel reconnects when the host goes away, after garbage, and 
     client = new AgentClient(session.openStream());
     assert.equal((await client.health.check({ service: '' })).status, SERVING);
     assert.equal(server.connectionCount, 1);
+    // The channel reconnects within milliseconds: listen for it before waiting.
+    const fourth = next();
     conn.destroy();
-    await within(
-      5000,
-      'the server to drop the connection',
-      waitUntil(() => server.connectionCount === 0),
-    );
+    await waitFor(() => server.connectionCount === 0, { what: 'the server to drop the connection' });
 
     // Fourth: serving again.
-    conn = await next();
+    conn = await fourth;
     session = new Session(conn, { role: 'client' });
     client = new AgentClient(session.openStream());
     assert.equal((await client.health.check({ service: '' })).status, SERVING);

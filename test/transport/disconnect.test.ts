@@ -20,7 +20,7 @@ import { openChannel } from '../../src/transport/channels';
 import { SerialChannel } from '../../src/transport/serial';
 import { Session } from '../../src/transport/yamux';
 import { endOfStream } from '../../src/rpc/errors';
-import { within } from '../helpers/native';
+import { waitFor } from '../helpers/wait-for';
 
 /** Bytes waiting for a reader; a read that is cancelled before data comes takes nothing. */
 class Output {
@@ -81,7 +81,15 @@ async function readUntilWaiting(
   // Drain what is there, then leave one read waiting in the agent.
   for (;;) {
     const pending = client.agent.readStdout({ container_id: 'c', exec_id: '', len: 65536 });
-    const first = await Promise.race([pending.then((r) => r.data), waitFor(() => output.waitingReads > 0)]);
+    let answered = false;
+    const settle = (): void => void (answered = true);
+    pending.then(settle, settle);
+    const data = pending.then((r) => r.data);
+    // The wait ends with the answer too, so no poll outlives its round.
+    const waiting = waitFor(() => answered || output.waitingReads > 0, {
+      what: 'a read to wait in the agent',
+    });
+    const first = await Promise.race([data, waiting.then(() => undefined)]);
     if (first) {
       sink.push(first);
       continue;
@@ -100,11 +108,6 @@ async function readToEnd(client: AgentClient, sink: Buffer[]): Promise<void> {
       throw err;
     }
   }
-}
-
-async function waitFor(condition: () => boolean): Promise<undefined> {
-  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
-  return undefined;
 }
 
 interface Transport {
@@ -146,10 +149,15 @@ async function serialTransport(server: AgentServer, dir: string): Promise<Transp
     log: createLogger({ level: 'silent' }).logger,
     retryMs: 5,
   });
+  // The channel reconnects within milliseconds of a vanished peer, maybe before
+  // the test asks for the next connection: keep them.
+  const arrived: net.Socket[] = [];
+  host.on('connection', (conn: net.Socket) => arrived.push(conn));
   return {
     name: 'the serial channel',
     async connect() {
-      const [conn] = (await once(host, 'connection')) as [net.Socket];
+      await waitFor(() => arrived.length > 0, { what: 'the serial channel to connect' });
+      const conn = arrived.shift()!;
       const session = new Session(conn, { role: 'client' });
       return { client: new AgentClient(session.openStream()), vanish: () => conn.destroy() };
     },
@@ -183,17 +191,15 @@ for (const kind of ['unix', 'yamux', 'serial'] as const) {
       const first = await transport.connect();
       const { pending } = await readUntilWaiting(first.client, output, received);
       first.vanish();
-      await within(
-        5000,
-        'the waiting read to be cancelled',
-        waitFor(() => output.cancelledReads === 1),
-      );
+      await waitFor(() => output.cancelledReads === 1, {
+        what: 'the waiting read to be cancelled',
+        timeoutMs: 5000,
+      });
       assert.match(String(await pending), /UNAVAILABLE|closed|cancel/i);
-      await within(
-        5000,
-        'the connection to be released',
-        waitFor(() => server.connectionCount === 0),
-      );
+      await waitFor(() => server.connectionCount === 0, {
+        what: 'the connection to be released',
+        timeoutMs: 5000,
+      });
 
       emit(3 * 1024 * 1024 + 17);
       output.close();

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { Session } from '../../src/transport/yamux';
 import { encodeHeader, Flag, FrameType } from '../../src/transport/yamux/frame';
 import { unixSocketPair } from '../helpers/socket-pair';
+import { waitFor } from '../helpers/wait-for';
 
 const MiB = 1024 * 1024;
 
@@ -23,20 +24,24 @@ test('a peer that sends pings and never reads stops being read; the answers do n
     for (let i = 0; i < 100; i++) peer.write(burst);
     // However slowly the machine gets there: reading stops, and the queue stays bounded meanwhile.
     let peak = 0;
-    const until = Date.now() + 30_000;
-    while (!ours.isPaused() && Date.now() < until) {
-      peak = Math.max(peak, ours.writableLength);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor(
+      () => {
+        peak = Math.max(peak, ours.writableLength);
+        return ours.isPaused();
+      },
+      { timeoutMs: 30_000, intervalMs: 20, what: 'the session to stop reading the peer' },
+    );
     peak = Math.max(peak, ours.writableLength);
-    assert.ok(ours.isPaused(), 'the peer is no longer read');
     assert.ok(peak < 6 * MiB, `${(peak / MiB).toFixed(1)} MiB of answers queued`);
     // Once the peer reads, everything is answered and reading resumes.
     let answered = 0;
     peer.on('data', (chunk: Buffer) => (answered += chunk.length));
     peer.resume();
-    const end = Date.now() + 60_000;
-    while (answered < 12_000_000 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => answered >= 12_000_000, {
+      timeoutMs: 60_000,
+      intervalMs: 50,
+      what: () => `every ping answered (${answered} of 12000000 bytes)`,
+    });
     assert.equal(answered, 12_000_000, 'every ping answered');
   } finally {
     session.close();

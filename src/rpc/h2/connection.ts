@@ -8,6 +8,8 @@
 // a client does not read (we stop reading it), and control frames that do no
 // work (a rate budget, as nghttp2's flood checks do).
 import type { Duplex } from 'node:stream';
+import { errorText } from '../../common/error-text';
+import type { Logger } from '../../logging/logger';
 import { noteChurn } from '../../common/idle-gc';
 import {
   CLIENT_PREFACE,
@@ -17,12 +19,14 @@ import {
   type Frame,
   FrameReader,
   FrameType,
+  goAwayFrame,
   H2Error,
   MAX_WINDOW,
   smallFrame,
   u32,
   unpad,
 } from './frames';
+import { logConnectionError, logSocketError, logStreamError } from './connection-log';
 import { HeaderBlockReader, type HeaderBlock } from './header-block';
 import { encodeHeaderBlock, type HeaderField } from './hpack';
 import { DEFAULT_LIMITS, FloodBudget, type H2Limits } from './limits';
@@ -35,6 +39,8 @@ import { H2Stream, type StreamOwner } from './stream';
 export interface H2ConnectionOptions {
   onStream(stream: H2Stream): void;
   limits?: Partial<H2Limits>;
+  /** Where connection and stream errors are reported; silent without one. */
+  log?: Logger;
 }
 
 export class H2Connection implements StreamOwner {
@@ -79,7 +85,10 @@ export class H2Connection implements StreamOwner {
     handshake.unref();
     this.closeWaiters.push(() => clearTimeout(handshake));
     socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
-    socket.on('error', () => this.terminate());
+    socket.on('error', (err) => {
+      if (!this.closed) logSocketError(this.options.log, err);
+      this.terminate();
+    });
     socket.on('close', () => this.terminate());
     socket.on('end', () => this.terminate());
     socket.resume();
@@ -383,6 +392,7 @@ export class H2Connection implements StreamOwner {
   private streamError(err: H2Error): void {
     this.spend();
     if (this.closed) return;
+    logStreamError(this.options.log, err);
     this.out.push(smallFrame(FrameType.RST_STREAM, 0, err.streamId, u32(err.code)));
     const stream = this.streams.get(err.streamId);
     if (stream) this.closeStream(stream);
@@ -406,7 +416,8 @@ export class H2Connection implements StreamOwner {
   private fail(err: unknown): void {
     if (this.closed) return;
     const code = err instanceof H2Error ? err.code : ErrorCode.INTERNAL_ERROR;
-    const why = err instanceof Error ? err.message : String(err);
+    logConnectionError(this.options.log, err);
+    const why = errorText(err);
     this.out.push(goAwayFrame(this.lastStreamId, code, why));
     this.out.flush();
     this.terminate();
@@ -422,12 +433,4 @@ export class H2Connection implements StreamOwner {
     for (const stream of [...this.streams.values()]) this.closeStream(stream);
     for (const resolve of this.closeWaiters.splice(0)) resolve();
   }
-}
-
-function goAwayFrame(lastStreamId: number, code: number, debug: string): Buffer {
-  const payload = Buffer.alloc(8 + Math.min(Buffer.byteLength(debug), 256));
-  payload.writeUInt32BE(lastStreamId, 0);
-  payload.writeUInt32BE(code, 4);
-  payload.write(debug, 8, 'utf8');
-  return smallFrame(FrameType.GOAWAY, 0, 0, payload);
 }

@@ -159,3 +159,12 @@ export function unpad(frame: Frame, reserved = 0): Buffer {
   }
   return payload.subarray(1, payload.length - pad);
 }
+
+/** GOAWAY naming the last stream we started and why (at most 256 bytes of it). */
+export function goAwayFrame(lastStreamId: number, code: number, debug: string): Buffer {
+  const payload = Buffer.alloc(8 + Math.min(Buffer.byteLength(debug), 256));
+  payload.writeUInt32BE(lastStreamId, 0);
+  payload.writeUInt32BE(code, 4);
+  payload.write(debug, 8, 'utf8');
+  return smallFrame(FrameType.GOAWAY, 0, 0, payload);
+}

@@ -5,7 +5,7 @@ import { guestDetails } from '../../guest/details';
 import type { GuestOperations } from '../../guest/index';
 import { probeMemory } from '../../guest/mem-probe';
 import { reseedRandom } from '../../guest/random';
-import { errorText } from '../../guest/sysfs-io';
+import { errorText } from '../../common/error-text';
 import { invalidArgument, unknown } from '../errors';
 import { requireField } from '../validate';
 import type { AgentHandlers } from '../types';

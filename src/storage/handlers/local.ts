@@ -2,7 +2,7 @@
 // requested mode ("mode=0750"; default 0777), removed when its last user goes.
 import { chmod, mkdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import { errorText } from '../../guest/sysfs-io';
+import { errorText } from '../../common/error-text';
 import { internal, invalidArgument } from '../../rpc/errors';
 import { parseKeyValueOptions } from '../mount-options';
 import type { StorageHandler } from './types';

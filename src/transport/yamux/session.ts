@@ -18,6 +18,7 @@ import {
   type FrameSink,
 } from './frame';
 import { YamuxStream, type StreamHost } from './stream';
+import { errorText } from '../../common/error-text';
 
 export interface SessionOptions {
   role: 'client' | 'server';
@@ -217,13 +218,13 @@ export class Session extends EventEmitter implements StreamHost {
   }
 
   private protocolFailure(err: ProtocolError): void {
-    this.log?.warn({ error: err.message }, 'yamux protocol error, closing the session');
+    this.log?.warn({ error: errorText(err) }, 'yamux protocol error, closing the session');
     this.sendFrame(FrameType.GoAway, 0, 0, GoAwayCode.ProtocolError);
     this.close(err);
   }
 
   private fail(err: Error): void {
-    this.log?.warn({ error: err.message }, 'yamux session failed');
+    this.log?.warn({ error: errorText(err) }, 'yamux session failed');
     this.sendFrame(FrameType.GoAway, 0, 0, GoAwayCode.InternalError);
     this.close(err);
   }
