@@ -53,13 +53,16 @@ async function main(
     });
   }
   if (flags.config.devMode) allowCoreDumps(log);
+  const setUpAtMs = performance.now();
   const agent = await startAgent(flags.config, logging);
   // Where start-up went, in ms since node's process began: node itself, then the
-  // agent's modules (none when deserialized from a snapshot), then startAgent.
+  // agent's modules (none when deserialized from a snapshot), options and PID 1's
+  // set-up, then startAgent.
   const startup = {
     fromSnapshot: process.execArgv.some((a) => a.startsWith('--snapshot-blob')),
     nodeBootMs: Math.round(performance.nodeTiming.bootstrapComplete),
     mainMs: Math.round(mainAtMs),
+    setUpMs: Math.round(setUpAtMs),
     listeningMs: Math.round(performance.now()),
   };
   log.info({ version: AGENT_VERSION, pid1, ...startup }, 'agent started');

@@ -40,6 +40,7 @@ export interface AgentStartup {
   fromSnapshot: boolean;
   nodeBootMs: number;
   mainMs: number;
+  setUpMs: number;
   listeningMs: number;
 }
 
@@ -197,6 +198,7 @@ export class AgentVm {
       fromSnapshot: field('fromSnapshot') === 'true',
       nodeBootMs: Number(field('nodeBootMs')),
       mainMs: Number(field('mainMs')),
+      setUpMs: Number(field('setUpMs')),
       listeningMs: Number(field('listeningMs')),
     };
   }

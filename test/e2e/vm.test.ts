@@ -1,6 +1,6 @@
 // The agent in a real VM under qemu (TCG here, KVM where a host really has it).
 // Skipped only when qemu cannot run at all on this machine.
-// test-file-timeout-ms: 1560000 (its two VM tests' own timeouts, and loading; see scripts/test-inner.sh)
+// test-file-timeout-ms: 1560000 (its three VM tests' own timeouts, and loading; see scripts/test-inner.sh)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -33,7 +33,7 @@ async function guestImage(): Promise<GuestImage> {
 
 test(
   'guest plumbing: node runs, agent.channel.0 carries a line each way, kataShared mounts',
-  { skip: skipReason, timeout: 600_000 },
+  { skip: skipReason, timeout: 300_000 },
   async () => {
     const r = await runProbe(await guestImage());
     log(
@@ -55,7 +55,7 @@ test(
 for (const rootfs of ['initrd', 'dax'] as const) {
   test(
     `Kata-like sequence against the agent in a VM (${rootfs === 'dax' ? 'rootfs image on an nvdimm with DAX' : 'initrd'})`,
-    { skip: skipReason, timeout: 900_000 },
+    { skip: skipReason, timeout: 600_000 },
     async () => {
       const r = await runSequence({
         image: await guestImage(),
