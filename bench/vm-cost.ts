@@ -36,6 +36,8 @@ interface Boot {
   bootToOpenMs: number;
   execToOpenMs: number;
   bootToReadyMs?: number;
+  /** /init's exec of the agent → its first Health.Check answer at the host. */
+  execToReadyMs?: number;
   /** Guest MemTotal − MemAvailable, MiB (the agent's VMs with one container running). */
   guestUsedMiB: number;
   /** The qemu process's proportional set size on the host, MiB. */
@@ -127,6 +129,7 @@ async function bootOnce(image: GuestImage, variant: Variant, flowContainers: num
       bootToOpenMs,
       execToOpenMs: bootToOpenMs - execAt,
       bootToReadyMs,
+      execToReadyMs: bootToReadyMs - execAt,
       guestUsedMiB: guestUsed,
       qemuPssMiB,
       agentRssAnonMiB: mib(idle.RssAnon),
@@ -210,7 +213,16 @@ async function main(): Promise<void> {
       better: 'lower',
       subject: series('snapshot', (b) => b.execToOpenMs),
       floor: floor((b) => b.execToOpenMs),
-      targets: [{ of: 'value', op: '<=', limit: 1500, text: '≤ 1.5 s (Go 1.x: 0.76 s to its first answer)' }],
+    },
+    {
+      id: 'vm-exec-ready',
+      title: "/init's exec → first Health.Check answer, from the snapshot",
+      unit: 'ms',
+      better: 'lower',
+      subject: series('snapshot', (b) => b.execToReadyMs),
+      floor: floor((b) => b.execToOpenMs),
+      targets: [{ of: 'value', op: '<=', limit: 1500, text: '≤ 1.5 s (Go 1.x: 0.76 s)' }],
+      notes: ["the floor's figure is its channel opening: it has no gRPC to answer"],
     },
     {
       id: 'vm-exec-open-script',

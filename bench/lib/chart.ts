@@ -4,7 +4,8 @@ import type { CaseOutcome } from './result';
 import { formatNumber } from './stats';
 
 const ROW = 30;
-const LABEL_WIDTH = 330;
+/** The narrowest label column; long titles widen it (about 6.6 px per character at 12 px). */
+const MIN_LABEL_WIDTH = 330;
 const PLOT_WIDTH = 420;
 const RIGHT = 90;
 const TOP = 48;
@@ -19,9 +20,13 @@ export function costChart(outcomes: readonly CaseOutcome[], title: string): stri
   const minCost = Math.min(0.5, ...rows.map((o) => o.cost!.min));
   const lo = Math.log2(minCost);
   const hi = Math.ceil(Math.log2(maxCost));
-  const x = (v: number): number => LABEL_WIDTH + ((Math.log2(v) - lo) / (hi - lo)) * PLOT_WIDTH;
+  const labelWidth = Math.max(
+    MIN_LABEL_WIDTH,
+    16 + Math.ceil(6.6 * Math.max(0, ...rows.map((o) => o.title.length))),
+  );
+  const x = (v: number): number => labelWidth + ((Math.log2(v) - lo) / (hi - lo)) * PLOT_WIDTH;
   const height = TOP + rows.length * ROW + 40;
-  const width = LABEL_WIDTH + PLOT_WIDTH + RIGHT;
+  const width = labelWidth + PLOT_WIDTH + RIGHT;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
@@ -45,10 +50,10 @@ export function costChart(outcomes: readonly CaseOutcome[], title: string): stri
     const x0 = x(Math.min(1, cost.median));
     const x1 = x(Math.max(1, cost.median));
     out.push(
-      `<text x="${LABEL_WIDTH - 8}" y="${y + 18}" text-anchor="end">${escape(o.title)}</text>`,
+      `<text x="${labelWidth - 8}" y="${y + 18}" text-anchor="end">${escape(o.title)}</text>`,
       `<rect x="${x0}" y="${y + 6}" width="${Math.max(1, x1 - x0)}" height="${ROW - 12}" fill="${colour}"/>`,
       `<line x1="${x(cost.min)}" y1="${y + ROW / 2}" x2="${x(cost.max)}" y2="${y + ROW / 2}" stroke="#333"/>`,
-      `<text x="${LABEL_WIDTH + PLOT_WIDTH + 8}" y="${y + 18}">${formatNumber(cost.median)}×</text>`,
+      `<text x="${labelWidth + PLOT_WIDTH + 8}" y="${y + 18}">${formatNumber(cost.median)}×</text>`,
     );
     for (const v of o.verdicts) {
       if (v.target.of !== 'ratio') continue;

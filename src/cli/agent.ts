@@ -9,8 +9,11 @@
 // script's path would be, so the options always start at argv[2].
 import { startupSnapshot } from 'node:v8';
 import { runAgentCli } from './agent-main';
+import { warmUpWire } from '../warm-up';
 
 if (startupSnapshot.isBuildingSnapshot()) {
+  // node runs the event loop dry before it takes the snapshot: the warm-up's call completes.
+  void warmUpWire();
   startupSnapshot.setDeserializeMainFunction(() => runAgentCli(process.argv.slice(2)));
 } else {
   runAgentCli(process.argv.slice(2));
