@@ -31,6 +31,10 @@ const VARIANTS: Record<Variant, { kernelParams: string[]; rootfs: RootfsForm }> 
   dax: { kernelParams: [], rootfs: 'dax' },
 };
 const isFloor = (v: Variant): boolean => v.endsWith('floor');
+const FLOOR_NAMES: Partial<Record<Variant, string>> = {
+  floor: 'the floor program',
+  'dax-floor': 'the floor program, DAX image',
+};
 
 interface Boot {
   bootToOpenMs: number;
@@ -72,21 +76,39 @@ async function waitForLine(vm: AgentVm, pattern: RegExp, timeoutMs: number): Pro
   }
 }
 
+/** `work`, or an error naming `what` and the console's last lines when it takes over `ms`. */
+async function within<T>(vm: AgentVm, ms: number, what: string, work: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const tail = vm.vm.console.contents().split('\n').slice(-20).join('\n');
+      reject(new Error(`${what}: no outcome after ${ms} ms; the console's last lines:\n${tail}`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([work(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The Kata-like part: containers created, exec'd into, read and removed, one after another. */
 async function kataLikeFlow(client: AgentClient, vm: AgentVm, containers: number): Promise<void> {
+  const step = vm.vm.timeout(20_000);
   for (let i = 0; i < containers; i++) {
     const id = `flow-${i}`;
     const rootfs = await vm.share.addBusyboxRootfs(id);
-    await createContainer(client, {
-      id,
-      spec: containerSpec({ id, rootfs, args: ['sh', '-c', 'echo started; sleep 1000'] }),
-    });
-    await client.agent.startContainer({ container_id: id });
-    const out = await execOk(client, id, ['sh', '-c', 'head -c 65536 /dev/zero | tr "\\0" x; echo']);
+    const spec = containerSpec({ id, rootfs, args: ['sh', '-c', 'echo started; sleep 1000'] });
+    await within(vm, step, `CreateContainer ${id}`, () => createContainer(client, { id, spec }));
+    await within(vm, step, `StartContainer ${id}`, () => client.agent.startContainer({ container_id: id }));
+    const script = 'head -c 65536 /dev/zero | tr "\\0" x; echo';
+    const out = await within(vm, step, `exec in ${id}`, () => execOk(client, id, ['sh', '-c', script]));
     if (out.length !== 65537) throw new Error(`exec in ${id} said ${out.length} bytes`);
     await client.agent.signalProcess({ container_id: id, exec_id: '', signal: 9 });
-    await collect(client, id, id);
-    await client.agent.removeContainer({ container_id: id, timeout: 0 });
+    await within(vm, step, `output and exit of ${id}`, () => collect(client, id, id));
+    await within(vm, step, `RemoveContainer ${id}`, () =>
+      client.agent.removeContainer({ container_id: id, timeout: 0 }),
+    );
   }
 }
 
@@ -191,118 +213,128 @@ async function main(): Promise<void> {
       console.log(`round ${round + 1} ${variant}: ${JSON.stringify(boot)}`);
     }
   }
-  const series = (v: Variant, pick: (b: Boot) => number | undefined, name: string = v) => ({
-    name,
+  type Value = (b: Boot) => number | undefined;
+  const series = (v: Variant, pick: Value) => ({
+    name: FLOOR_NAMES[v] ?? v,
     samples: runs[v].map((b) => pick(b) ?? NaN),
   });
-  const floor = (pick: (b: Boot) => number) => series('floor', pick, 'the floor program');
+  /** A row: the agent's variant and value beside the floor's (when it has one), lower is better. */
+  const row = (
+    id: string,
+    title: string,
+    unit: string,
+    subject: [Variant, Value],
+    floor?: [Variant, Value],
+    extra: Pick<BenchCase, 'targets' | 'notes'> = {},
+  ): BenchCase => ({
+    id,
+    title,
+    unit,
+    better: 'lower',
+    subject: series(...subject),
+    floor: floor && series(...floor),
+    ...extra,
+  });
+  const upTo = (limit: number, text: string) => ({
+    targets: [{ of: 'value' as const, op: '<=' as const, limit, text }],
+  });
+  const noGrpc = ["the floor's figure is its channel opening: it has no gRPC to answer"];
+  const open: Value = (b) => b.bootToOpenMs;
+  const execOpen: Value = (b) => b.execToOpenMs;
+  const used: Value = (b) => b.guestUsedMiB;
+  const pss: Value = (b) => b.qemuPssMiB;
   const initrd = `initrd ${mib(image.initrdBytes / 1024)} MiB`;
   const cases: BenchCase[] = [
-    {
-      id: 'vm-boot-open',
-      title: `qemu start → agent.channel.0 open (${initrd}, snapshot)`,
-      unit: 'ms',
-      better: 'lower',
-      subject: series('snapshot', (b) => b.bootToOpenMs),
-      floor: floor((b) => b.bootToOpenMs),
-    },
-    {
-      id: 'vm-exec-open',
-      title: "/init's exec → channel open, from the snapshot",
-      unit: 'ms',
-      better: 'lower',
-      subject: series('snapshot', (b) => b.execToOpenMs),
-      floor: floor((b) => b.execToOpenMs),
-    },
-    {
-      id: 'vm-exec-ready',
-      title: "/init's exec → first Health.Check answer, from the snapshot",
-      unit: 'ms',
-      better: 'lower',
-      subject: series('snapshot', (b) => b.execToReadyMs),
-      floor: floor((b) => b.execToOpenMs),
-      targets: [{ of: 'value', op: '<=', limit: 1500, text: '≤ 1.5 s (Go 1.x: 0.76 s)' }],
-      notes: ["the floor's figure is its channel opening: it has no gRPC to answer"],
-    },
-    {
-      id: 'vm-exec-open-script',
-      title: "/init's exec → channel open, from the script",
-      unit: 'ms',
-      better: 'lower',
-      subject: series('script', (b) => b.execToOpenMs),
-      floor: floor((b) => b.execToOpenMs),
-    },
-    {
-      id: 'vm-boot-ready',
-      title: 'qemu start → first Health.Check answer (snapshot)',
-      unit: 'ms',
-      better: 'lower',
-      subject: series('snapshot', (b) => b.bootToReadyMs),
-      floor: floor((b) => b.bootToOpenMs),
-      targets: [{ of: 'value', op: '<=', limit: 7000, text: '≤ 7 s' }],
-      notes: ["the floor's figure is its channel opening: it has no gRPC to answer"],
-    },
-    {
-      id: 'vm-dax-boot-ready',
-      title: 'qemu start → first Health.Check answer (DAX image, snapshot)',
-      unit: 'ms',
-      better: 'lower',
-      subject: series('dax', (b) => b.bootToReadyMs),
-      floor: series('dax-floor', (b) => b.bootToOpenMs, 'the floor program, DAX image'),
-      targets: [{ of: 'value', op: '<=', limit: 7000, text: '≤ 7 s (Go 1.x: 5.76 s)' }],
-    },
-    {
-      id: 'vm-guest-used',
-      title: `guest MemTotal − MemAvailable, one container up (${initrd})`,
-      unit: 'MiB',
-      better: 'lower',
-      subject: series('snapshot', (b) => b.guestUsedMiB),
-      floor: floor((b) => b.guestUsedMiB),
-      notes: ['the floor runs no container; the initrd (node included) lives in guest RAM'],
-    },
-    {
-      id: 'vm-dax-guest-used',
-      title: 'guest MemTotal − MemAvailable, one container up (DAX image)',
-      unit: 'MiB',
-      better: 'lower',
-      subject: series('dax', (b) => b.guestUsedMiB),
-      floor: series('dax-floor', (b) => b.guestUsedMiB, 'the floor program, DAX image'),
-      targets: [{ of: 'value', op: '<=', limit: 155, text: '≤ 155 MiB (Go 1.x: 140)' }],
-    },
-    {
-      id: 'vm-qemu-pss',
-      title: `host PSS of qemu, one container up (${initrd})`,
-      unit: 'MiB',
-      better: 'lower',
-      subject: series('snapshot', (b) => b.qemuPssMiB),
-      floor: floor((b) => b.qemuPssMiB),
-    },
-    {
-      id: 'vm-dax-qemu-pss',
-      title: 'host PSS of qemu, one container up (DAX image)',
-      unit: 'MiB',
-      better: 'lower',
-      subject: series('dax', (b) => b.qemuPssMiB),
-      floor: series('dax-floor', (b) => b.qemuPssMiB, 'the floor program, DAX image'),
-    },
-    {
-      id: 'vm-agent-anon',
-      title: 'agent RssAnon, idle with one container',
-      unit: 'MiB',
-      better: 'lower',
-      subject: series('snapshot', (b) => b.agentRssAnonMiB),
-      targets: [{ of: 'value', op: '<=', limit: 12, text: '≤ 12 MiB (Go 1.x: 8.9)' }],
-    },
+    row(
+      'vm-boot-open',
+      `qemu start → agent.channel.0 open (${initrd}, snapshot)`,
+      'ms',
+      ['snapshot', open],
+      ['floor', open],
+    ),
+    row(
+      'vm-exec-open',
+      "/init's exec → channel open, from the snapshot",
+      'ms',
+      ['snapshot', execOpen],
+      ['floor', execOpen],
+    ),
+    row(
+      'vm-exec-ready',
+      "/init's exec → first Health.Check answer, from the snapshot",
+      'ms',
+      ['snapshot', (b) => b.execToReadyMs],
+      ['floor', execOpen],
+      { ...upTo(1500, '≤ 1.5 s (Go 1.x: 0.76 s)'), notes: noGrpc },
+    ),
+    row(
+      'vm-exec-open-script',
+      "/init's exec → channel open, from the script",
+      'ms',
+      ['script', execOpen],
+      ['floor', execOpen],
+    ),
+    row(
+      'vm-boot-ready',
+      'qemu start → first Health.Check answer (snapshot)',
+      'ms',
+      ['snapshot', (b) => b.bootToReadyMs],
+      ['floor', open],
+      { ...upTo(7000, '≤ 7 s'), notes: noGrpc },
+    ),
+    row(
+      'vm-dax-boot-ready',
+      'qemu start → first Health.Check answer (DAX image, snapshot)',
+      'ms',
+      ['dax', (b) => b.bootToReadyMs],
+      ['dax-floor', open],
+      upTo(7000, '≤ 7 s (Go 1.x: 5.76 s)'),
+    ),
+    row(
+      'vm-guest-used',
+      `guest MemTotal − MemAvailable, one container up (${initrd})`,
+      'MiB',
+      ['snapshot', used],
+      ['floor', used],
+      { notes: ['the floor runs no container; the initrd (node included) lives in guest RAM'] },
+    ),
+    row(
+      'vm-dax-guest-used',
+      'guest MemTotal − MemAvailable, one container up (DAX image)',
+      'MiB',
+      ['dax', used],
+      ['dax-floor', used],
+      upTo(155, '≤ 155 MiB (Go 1.x: 140)'),
+    ),
+    row(
+      'vm-qemu-pss',
+      `host PSS of qemu, one container up (${initrd})`,
+      'MiB',
+      ['snapshot', pss],
+      ['floor', pss],
+    ),
+    row(
+      'vm-dax-qemu-pss',
+      'host PSS of qemu, one container up (DAX image)',
+      'MiB',
+      ['dax', pss],
+      ['dax-floor', pss],
+    ),
+    row(
+      'vm-agent-anon',
+      'agent RssAnon, idle with one container',
+      'MiB',
+      ['snapshot', (b) => b.agentRssAnonMiB],
+      undefined,
+      upTo(12, '≤ 12 MiB (Go 1.x: 8.9)'),
+    ),
   ];
   if (flow > 0) {
-    cases.push({
-      id: 'vm-agent-hwm',
-      title: `agent VmHWM after a Kata-like flow (${flow} containers with exec and stdio, removed)`,
-      unit: 'MiB',
-      better: 'lower',
-      subject: series('snapshot', (b) => b.agentHwmAfterFlowMiB),
-      targets: [{ of: 'value', op: '<=', limit: 40, text: '≤ 40 MB (Go 1.x: ~24)' }],
-    });
+    const title = `agent VmHWM after a Kata-like flow (${flow} containers with exec and stdio, removed)`;
+    const hwm: Value = (b) => b.agentHwmAfterFlowMiB;
+    cases.push(
+      row('vm-agent-hwm', title, 'MiB', ['snapshot', hwm], undefined, upTo(40, '≤ 40 MB (Go 1.x: ~24)')),
+    );
   }
   const vms = Number(values.vms);
   if (vms > 1) {
@@ -322,7 +354,7 @@ async function main(): Promise<void> {
       better: 'lower',
       subject: { name: 'agent', samples: agent },
       floor: { name: 'the floor program, DAX image', samples: floorPss },
-      targets: [{ of: 'value', op: '<=', limit: 454, text: '≤ 454 MiB (1.1× Go 1.x on its initrd: 413)' }],
+      ...upTo(454, '≤ 454 MiB (1.1× Go 1.x on its initrd: 413)'),
       notes: ['one sample: the VMs boot one after another and run together'],
     });
   }

@@ -7,13 +7,17 @@
 // modules, and the agent starts when node deserializes the snapshot. Started
 // from the snapshot, node puts the first positional argument where the
 // script's path would be, so the options always start at argv[2].
+//
+// Nothing may run at build time beyond loading modules: node warns that some
+// built-ins (child_process among them) are not verified in snapshots, and
+// whatever state a build-time run leaves lives on in every guest. Seen: with
+// one Health.Check run through the wire at build time to warm its code,
+// StartContainer hung in the guest about once in 50 containers (the runtime's
+// `start` had finished); without it, none in 160.
 import { startupSnapshot } from 'node:v8';
 import { runAgentCli } from './agent-main';
-import { warmUpWire } from '../warm-up';
 
 if (startupSnapshot.isBuildingSnapshot()) {
-  // node runs the event loop dry before it takes the snapshot: the warm-up's call completes.
-  void warmUpWire();
   startupSnapshot.setDeserializeMainFunction(() => runAgentCli(process.argv.slice(2)));
 } else {
   runAgentCli(process.argv.slice(2));
