@@ -5,7 +5,7 @@ import path from 'node:path';
 import { readlink } from 'node:fs/promises';
 import type { SystemPaths } from '../guest/paths';
 import { errorText } from '../common/error-text';
-import { internal, invalidArgument } from '../rpc/errors';
+import { internal, invalidArgument } from '../common/errors';
 import { checkCcwBusId, isCcwDisk } from './ccw';
 import { rescanPciBus, resolvePciPath } from './pci';
 import type { DeviceRecord, DeviceRegistry } from './registry';

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import type { Device } from '../generated/agent';
 import { splitDevT } from '../guest/kernel';
 import { errorText } from '../common/error-text';
-import { internal, invalidArgument } from '../rpc/errors';
+import { internal, invalidArgument } from '../common/errors';
 import { deviceHandlerTable, type DeviceHandler } from './handlers';
 import type { DeviceLocator } from './locate';
 import { DeviceSpecEditor } from './spec';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { SystemPaths } from '../guest/paths';
 import { errorText } from '../common/error-text';
 import { listOptional, writeAttribute } from '../guest/sysfs-io';
-import { invalidArgument, internal, notFound } from '../rpc/errors';
+import { invalidArgument, internal, notFound } from '../common/errors';
 
 const SLOT = /^[0-9a-fA-F]{2}$/;
 const MAX_SLOT = 0x1f;

@@ -2,7 +2,7 @@
 // kept current by uevents, rebuilt from sysfs after an overrun. Code that needs a
 // hot-plugged device waits here until a matching one is known.
 import type { Logger } from '../logging/logger';
-import { deadlineExceeded } from '../rpc/errors';
+import { deadlineExceeded } from '../common/errors';
 import type { SystemPaths } from '../guest/paths';
 import { errorText } from '../common/error-text';
 import { scanSysfs } from './sysfs-scan';

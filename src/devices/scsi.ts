@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { SystemPaths } from '../guest/paths';
 import { errorText } from '../common/error-text';
 import { listOptional, writeAttribute } from '../guest/sysfs-io';
-import { failedPrecondition, internal, invalidArgument } from '../rpc/errors';
+import { failedPrecondition, internal, invalidArgument } from '../common/errors';
 
 export interface ScsiAddress {
   target: number;

@@ -8,7 +8,7 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { CopyFileRequest } from '../generated/agent';
-import { failedPrecondition, invalidArgument } from '../rpc/errors';
+import { failedPrecondition, invalidArgument } from '../common/errors';
 import { pathInOpenDirectory } from './paths';
 import { isCode } from './sysfs-io';
 

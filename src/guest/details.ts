@@ -3,7 +3,7 @@
 import { stat, readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import type { AgentDetails, GuestDetailsRequest, GuestDetailsResponse } from '../generated/agent';
-import { unknown } from '../rpc/errors';
+import { unknown } from '../common/errors';
 import { AGENT_VERSION } from '../version';
 import type { SystemPaths } from './paths';
 import { errorText } from '../common/error-text';

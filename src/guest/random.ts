@@ -4,7 +4,7 @@ import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Logger } from '../logging/logger';
 import { native, type NativeBinding } from '../native';
-import { invalidArgument } from '../rpc/errors';
+import { invalidArgument } from '../common/errors';
 import type { SystemPaths } from './paths';
 import { errorText } from '../common/error-text';
 

@@ -1,6 +1,6 @@
 // The host's side of a container process, as a Kata runtime drives it: read
 // stdout/stderr until the agent says EOF, then WaitProcess for the exit code.
-import { Code } from '../rpc/status';
+import { Code } from '../common/status';
 import type { AgentClient } from '../client/agent-client';
 import { RpcError } from '../client/grpc-unary';
 import { CreateContainerRequest, ExecProcessRequest, type Storage } from '../generated/agent';

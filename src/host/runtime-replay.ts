@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { AgentClient } from '../client/agent-client';
 import { RpcError } from '../client/grpc-unary';
 import { findMethod, type MethodCodec } from '../client/methods';
-import { Code, codeName } from '../rpc/status';
+import { Code, codeName } from '../common/status';
 
 export interface RecordedCall {
   seq: number;

@@ -1,7 +1,7 @@
 // UpdateInterface and ListInterfaces: links and their addresses in the
 // protocol's types.
 import { IPFamily, type Interface } from '../generated/types';
-import { notFound } from '../rpc/errors';
+import { notFound } from '../common/errors';
 import { isErrno, kernelRefusal } from './errors';
 import { broadcastOf, formatIp, formatMac, type IpPrefix } from './ip';
 import type { AddressMessage } from './netlink/address';

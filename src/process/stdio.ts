@@ -7,7 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { adoptedFd, adoptStream } from '../native/adopt';
 import { native } from '../native';
-import { failedPrecondition } from '../rpc/errors';
+import { failedPrecondition } from '../common/errors';
 import { ConsoleSocket } from './console-socket';
 import { InputStream } from './input-stream';
 import { OutputStream } from './output-stream';

@@ -2,7 +2,7 @@
 // that crun and runc read. Every field the proto carries is converted; fields the
 // host left at their zero value are omitted, except where 1.x made them explicit.
 import type { Hook, Hooks, Mount, Process, Spec } from '../generated/oci';
-import { invalidArgument } from '../rpc/errors';
+import { invalidArgument } from '../common/errors';
 import { toOciLinux } from './oci-spec-linux';
 import type { OciHook, OciHooks, OciMount, OciProcess, OciRlimit, OciSpec } from './oci-types';
 

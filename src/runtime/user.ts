@@ -4,7 +4,7 @@
 // added to the host's AdditionalGids.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { invalidArgument } from '../rpc/errors';
+import { invalidArgument } from '../common/errors';
 
 export interface ResolvedUser {
   uid: number;

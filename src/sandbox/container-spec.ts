@@ -7,7 +7,7 @@ import { existsSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { onlineCpus } from '../cgroups/cpuset';
 import { CpuListError, guestValidCpuset, parseCpuList } from '../common/cpu-list';
-import { invalidArgument } from '../rpc/errors';
+import { invalidArgument } from '../common/errors';
 import type { OciDeviceRule, OciHooks, OciNamespace, OciProcess, OciSpec } from '../runtime/oci-types';
 import { resolveUser } from '../runtime/user';
 import { addGuestHooks } from './guest-hooks';

@@ -18,7 +18,7 @@ import {
   notFound,
   resourceExhausted,
   unknown,
-} from '../rpc/errors';
+} from '../common/errors';
 import { toOciResources } from '../runtime/oci-spec-linux';
 import type { OciResources, OciSpec } from '../runtime/oci-types';
 import type { MountedStorage } from '../storage/types';

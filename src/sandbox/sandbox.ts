@@ -7,8 +7,8 @@ import type { CreateContainerRequest, CreateSandboxRequest } from '../generated/
 import type { DeviceManager } from '../devices/types';
 import type { Logger } from '../logging/logger';
 import { native } from '../native';
-import { Code } from '../rpc/status';
-import { AgentError, alreadyExists, failedPrecondition, notFound, unknown } from '../rpc/errors';
+import { Code } from '../common/status';
+import { AgentError, alreadyExists, failedPrecondition, notFound, unknown } from '../common/errors';
 import type { OciHooks } from '../runtime/oci-types';
 import type { MountedStorage } from '../storage/types';
 import type { Container } from './container';

@@ -8,7 +8,7 @@ import type { SystemPaths } from '../guest/paths';
 import { errorText } from '../common/error-text';
 import { isCode, writeAttribute } from '../guest/sysfs-io';
 import { native } from '../native';
-import { internal, invalidArgument } from '../rpc/errors';
+import { internal, invalidArgument } from '../common/errors';
 import { BIND_REMOUNT_FLAGS, parseKeyValueOptions, parseMountOptions } from './mount-options';
 import { withSpan } from '../tracing/span-api';
 

@@ -3,7 +3,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { Code as status } from '../../src/rpc/status';
+import { Code as status } from '../../src/common/status';
 import {
   createContainer,
   expectCode,

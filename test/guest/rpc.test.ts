@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Code as Status } from '../../src/rpc/status';
+import { Code as Status } from '../../src/common/status';
 import { RpcError } from '../../src/client/grpc-unary';
 import { AgentClient } from '../../src/client/agent-client';
 import { connectUnix } from '../../src/client/dial';

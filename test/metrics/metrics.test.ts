@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Code as status } from '../../src/rpc/status';
+import { Code as status } from '../../src/common/status';
 import { startTestAgent, type TestAgent } from '../helpers/agent';
 import { connectUnix } from '../../src/client/dial';
 import { fetchMetrics } from '../../src/metrics/fetch';

@@ -2,7 +2,7 @@
 // a proper status, replayed byte for byte against a confined agent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Code as Status } from '../../src/rpc/status';
+import { Code as Status } from '../../src/common/status';
 import { RpcError } from '../../src/client/grpc-unary';
 import { findMethod } from '../../src/client/methods';
 import { startConfinedAgent } from '../helpers/confined-agent';

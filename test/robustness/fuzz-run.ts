@@ -3,7 +3,7 @@
 // values), sent by concurrent workers that now and then drop their connection
 // mid-call. It records what came back; the caller judges.
 import fc from 'fast-check';
-import { Code as Status } from '../../src/rpc/status';
+import { Code as Status } from '../../src/common/status';
 import type { AgentClient } from '../../src/client/agent-client';
 import { RpcError } from '../../src/client/grpc-unary';
 import { METHODS, type MethodCodec } from '../../src/client/methods';

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { startTestAgent, type TestAgent } from '../helpers/agent';
 import { grpcGoClientBinary, runGoCalls, type GoCall, type GoResult } from '../helpers/grpc-go-client';
-import { Code } from '../../src/rpc/status';
+import { Code } from '../../src/common/status';
 import {
   CheckRequest,
   HealthCheckResponse,

@@ -3,7 +3,7 @@
 import type { OomQueue } from '../../cgroups/oom';
 import type { Spec } from '../../generated/oci';
 import type { Sandbox } from '../../sandbox/sandbox';
-import { failedPrecondition, invalidArgument } from '../errors';
+import { failedPrecondition, invalidArgument } from '../../common/errors';
 import type { AgentHandlers } from '../types';
 import { requireAbsolutePath, requireField, requireId } from '../validate';
 
