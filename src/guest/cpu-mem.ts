@@ -9,6 +9,7 @@ import type { Logger } from '../logging/logger';
 import { CpusetWidener, type CpusetTarget } from './cpuset';
 import type { SystemPaths } from './paths';
 import { errorText } from '../common/error-text';
+import { Mutex } from '../common/mutex';
 import { readdirStrict, readOptionalAttribute, writeAttribute } from './sysfs-io';
 
 export interface CpuOnlineTiming {
@@ -21,7 +22,7 @@ export interface CpuOnlineTiming {
 export const DEFAULT_CPU_ONLINE_TIMING: CpuOnlineTiming = { rounds: 100, intervalMs: 100 };
 
 export class CpuMemOnliner {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly lock = new Mutex();
   private readonly cpusets: CpusetWidener;
 
   constructor(
@@ -36,9 +37,7 @@ export class CpuMemOnliner {
 
   /** One request at a time: two concurrent calls would count the same CPUs twice. */
   online(nbCpus: number, cpuOnly: boolean): Promise<void> {
-    const run = this.queue.then(() => this.onlineNow(nbCpus, cpuOnly));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.lock.run(() => this.onlineNow(nbCpus, cpuOnly));
   }
 
   private async onlineNow(nbCpus: number, cpuOnly: boolean): Promise<void> {

@@ -24,7 +24,7 @@ import type { OciResources, OciSpec } from '../runtime/oci-types';
 import type { MountedStorage } from '../storage/types';
 import { checkMems, fitCpuset } from './container-spec';
 import { listProcesses } from './list-processes';
-import { Mutex } from './mutex';
+import { Mutex } from '../common/mutex';
 import { execProcessSpec } from './process-spec';
 import { launchProcess, writeJson, type RuntimeContext } from './runtime-context';
 import { errorText } from '../common/error-text';
