@@ -35,6 +35,19 @@ export default tseslint.config(
     },
   },
   {
+    // One table of mount(2) flags, checked against the addon's by a test.
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.property.name='constants'][property.name=/^MS_/]",
+          message: 'mount flags come from src/common/mount-flags',
+        },
+      ],
+    },
+  },
+  {
     files: DOMAIN.map((d) => `src/${d}/**/*.ts`),
     rules: { 'no-restricted-imports': ['error', { patterns: [...MOVED, ...UPWARD] }] },
   },

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Logger } from '../logging/logger';
 import { native } from '../native/index';
 import { errorText } from '../common/error-text';
+import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID } from '../common/mount-flags';
 
 export type MountFn = (
   source: string | null,
@@ -27,8 +28,6 @@ export interface MountStep {
 }
 
 export function basicMounts(): MountStep[] {
-  const c = native().constants;
-  const { MS_NOSUID, MS_NODEV, MS_NOEXEC } = c;
   return [
     { source: 'proc', target: '/proc', fstype: 'proc', flags: MS_NOSUID | MS_NODEV | MS_NOEXEC, data: '' },
     { source: 'sysfs', target: '/sys', fstype: 'sysfs', flags: MS_NOSUID | MS_NODEV | MS_NOEXEC, data: '' },
@@ -117,6 +116,6 @@ export function bindPtmx(root: string, log: Logger, mount: MountFn = native().mo
   const ptmx = path.join(dev, 'ptmx');
   const target = path.join(dev, 'pts/ptmx');
   if (!fs.existsSync(ptmx)) fs.writeFileSync(ptmx, '');
-  mount(target, ptmx, null, native().constants.MS_BIND, null);
+  mount(target, ptmx, null, MS_BIND, null);
   log.debug({ ptmx }, 'ptmx bound to the devpts instance');
 }

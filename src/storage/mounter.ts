@@ -3,13 +3,13 @@
 import { constants } from 'node:fs';
 import { mkdir, open, realpath, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { MS_BIND, MS_REMOUNT } from '../guest/kernel';
+import { MS_BIND, MS_REMOUNT, parseMountOptions } from '../common/mount-flags';
 import type { SystemPaths } from '../guest/paths';
 import { errorText } from '../common/error-text';
 import { isCode, writeAttribute } from '../guest/sysfs-io';
 import { native } from '../native';
 import { internal, invalidArgument } from '../common/errors';
-import { BIND_REMOUNT_FLAGS, parseKeyValueOptions, parseMountOptions } from './mount-options';
+import { BIND_REMOUNT_FLAGS, parseKeyValueOptions } from './mount-options';
 import { withSpan } from '../tracing/span-api';
 
 /** The two system calls, so that tests could observe them; the addon's by default. */
