@@ -22,6 +22,7 @@ const MOVED = [
     group: ['**/rpc/errors', '**/rpc/status'],
     message: 'status-coded errors and gRPC codes come from src/common',
   },
+  { group: ['**/guest/paths'], message: 'SystemPaths comes from src/common/system-paths' },
 ];
 
 export default tseslint.config(

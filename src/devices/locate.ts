@@ -3,7 +3,7 @@
 // the device handlers (container devices) and the storage drivers (mounts).
 import path from 'node:path';
 import { readlink } from 'node:fs/promises';
-import type { SystemPaths } from '../guest/paths';
+import type { SystemPaths } from '../common/system-paths';
 import { errorText } from '../common/error-text';
 import { internal, invalidArgument } from '../common/errors';
 import { checkCcwBusId, isCcwDisk } from './ccw';

@@ -3,7 +3,7 @@
 // hot-plugged device waits here until a matching one is known.
 import type { Logger } from '../logging/logger';
 import { deadlineExceeded } from '../common/errors';
-import type { SystemPaths } from '../guest/paths';
+import type { SystemPaths } from '../common/system-paths';
 import { errorText } from '../common/error-text';
 import { scanSysfs } from './sysfs-scan';
 import type { Uevent, UeventSink } from './uevent';

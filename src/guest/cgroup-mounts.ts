@@ -9,6 +9,7 @@ import { native } from '../native/index';
 import { isMounted, type MountFn } from './pid1-mounts';
 import { errorText } from '../common/error-text';
 import { MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_RELATIME, MS_REMOUNT } from '../common/mount-flags';
+import { SystemPaths } from '../common/system-paths';
 
 /** Enabled controllers from /proc/cgroups ("#subsys_name hierarchy num_cgroups enabled"). */
 export function enabledControllers(procCgroups: string): string[] {
@@ -50,7 +51,7 @@ export function mountCgroups(options: CgroupMountOptions): void {
 function mountUnified(options: CgroupMountOptions): void {
   const { root, log } = options;
   const mount = options.mount ?? native().mount;
-  const dir = path.join(root || '/', 'sys/fs/cgroup');
+  const dir = new SystemPaths(root).cgroupRoot;
   if (!isMounted(root, '/sys/fs/cgroup', 'cgroup2')) {
     fs.mkdirSync(dir, { recursive: true });
     const flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME;
@@ -74,13 +75,13 @@ function mountV1(options: CgroupMountOptions): void {
   const mount = options.mount ?? native().mount;
   let procCgroups: string;
   try {
-    procCgroups = fs.readFileSync(path.join(root || '/', 'proc/cgroups'), 'utf8');
+    procCgroups = fs.readFileSync(new SystemPaths(root).proc('cgroups'), 'utf8');
   } catch {
     log.warn('no /proc/cgroups: no cgroup hierarchies mounted');
     return;
   }
   const controllers = enabledControllers(procCgroups);
-  const base = path.join(root || '/', 'sys/fs/cgroup');
+  const base = new SystemPaths(root).cgroupRoot;
   const common = MS_NOSUID | MS_NODEV | MS_NOEXEC;
   if (!isMounted(root, '/sys/fs/cgroup', 'tmpfs')) mount('tmpfs', base, 'tmpfs', common, 'mode=755');
   const mounted: string[] = [];

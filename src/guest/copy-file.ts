@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { CopyFileRequest } from '../generated/agent';
 import { failedPrecondition, invalidArgument } from '../common/errors';
 import { KeyedMutex } from '../common/mutex';
-import { pathInOpenDirectory } from './paths';
+import { pathInOpenDirectory } from '../common/system-paths';
 import { isCode } from './sysfs-io';
 
 const O = constants;

@@ -7,7 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { DeviceRegistry } from '../devices/registry';
 import type { Logger } from '../logging/logger';
 import { CpusetWidener, type CpusetTarget } from './cpuset';
-import type { SystemPaths } from './paths';
+import type { SystemPaths } from '../common/system-paths';
 import { errorText } from '../common/error-text';
 import { Mutex } from '../common/mutex';
 import { readdirStrict, readOptionalAttribute, writeAttribute } from './sysfs-io';

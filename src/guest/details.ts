@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import type { AgentDetails, GuestDetailsRequest, GuestDetailsResponse } from '../generated/agent';
 import { unknown } from '../common/errors';
 import { AGENT_VERSION } from '../version';
-import type { SystemPaths } from './paths';
+import type { SystemPaths } from '../common/system-paths';
 import { errorText } from '../common/error-text';
 import { isCode, readOptionalAttribute } from './sysfs-io';
 

@@ -7,7 +7,7 @@ import { CpuMemOnliner, DEFAULT_CPU_ONLINE_TIMING, type CpuOnlineTiming } from '
 import type { CpusetTarget } from './cpuset';
 import { FileCopier } from './copy-file';
 import type { AgentCapabilities } from './details';
-import { SystemPaths } from './paths';
+import { SystemPaths } from '../common/system-paths';
 import type { EntropyIoctls } from './random';
 
 export interface GuestOperations {

@@ -8,6 +8,7 @@ import type { Logger } from '../logging/logger';
 import { native } from '../native/index';
 import { errorText } from '../common/error-text';
 import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID } from '../common/mount-flags';
+import { SystemPaths } from '../common/system-paths';
 
 export type MountFn = (
   source: string | null,
@@ -75,7 +76,7 @@ export function parseMountInfo(text: string): MountInfo[] {
 /** Our mounts, from the proc under `root` (empty before proc is mounted). */
 export function currentMounts(root: string): MountInfo[] {
   try {
-    return parseMountInfo(fs.readFileSync(path.join(root || '/', 'proc/self/mountinfo'), 'utf8'));
+    return parseMountInfo(fs.readFileSync(new SystemPaths(root).selfMountInfo, 'utf8'));
   } catch {
     return [];
   }
@@ -112,7 +113,7 @@ export function mountStep(
 
 /** /dev/ptmx opens the devpts instance mounted at /dev/pts (bound over it: nothing in devtmpfs changes). */
 export function bindPtmx(root: string, log: Logger, mount: MountFn = native().mount): void {
-  const dev = path.join(root || '/', 'dev');
+  const dev = new SystemPaths(root).dev();
   const ptmx = path.join(dev, 'ptmx');
   const target = path.join(dev, 'pts/ptmx');
   if (!fs.existsSync(ptmx)) fs.writeFileSync(ptmx, '');

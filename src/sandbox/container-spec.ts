@@ -12,6 +12,7 @@ import type { OciDeviceRule, OciHooks, OciNamespace, OciProcess, OciSpec } from 
 import { resolveUser } from '../runtime/user';
 import { addGuestHooks } from './guest-hooks';
 import type { GuestPaths } from './paths';
+import { SystemPaths } from '../common/system-paths';
 
 export interface SpecContext {
   containerId: string;
@@ -128,7 +129,7 @@ export function writeSysctls(sysctls: Record<string, string>, sysRoot: string): 
     const rel = key.split('.');
     if (rel.some((p) => !p || p === '..' || p.includes('/')))
       throw invalidArgument(`invalid sysctl ${JSON.stringify(key)}`);
-    writeFileSync(path.join(sysRoot || '/', 'proc/sys', ...rel), value);
+    writeFileSync(new SystemPaths(sysRoot).sysctl(rel), value);
   }
 }
 

@@ -1,7 +1,6 @@
 // Builds the container side of the agent from its configuration: the OCI runtime,
 // the reaper, cgroups, the OOM queue and the sandbox, plus their RPC handlers.
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { CgroupFs } from '../cgroups/cgroup-fs';
 import { detectCgroupLayout } from '../cgroups/layout';
 import { OomQueue } from '../cgroups/oom';
@@ -18,6 +17,7 @@ import { PendingDeletions } from './deletions';
 import { GuestPaths } from './paths';
 import { Sandbox } from './sandbox';
 import { errorText } from '../common/error-text';
+import { SystemPaths } from '../common/system-paths';
 
 export interface ContainerSupport {
   sandbox: Sandbox;
@@ -58,7 +58,7 @@ export function containerSupport(
     ctx: {
       runtime,
       reaper,
-      cgroups: new CgroupFs(path.join(config.sysRoot || '/', 'sys/fs/cgroup')),
+      cgroups: new CgroupFs(new SystemPaths(config.sysRoot).cgroupRoot),
       oom,
       paths,
       storage: modules.storage,

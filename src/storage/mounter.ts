@@ -4,7 +4,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, realpath, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { MS_BIND, MS_REMOUNT, parseMountOptions } from '../common/mount-flags';
-import type { SystemPaths } from '../guest/paths';
+import type { SystemPaths } from '../common/system-paths';
 import { errorText } from '../common/error-text';
 import { isCode, writeAttribute } from '../guest/sysfs-io';
 import { native } from '../native';

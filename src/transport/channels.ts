@@ -14,6 +14,7 @@ import { serveConnection, type ConnectionTarget } from './connection';
 import { listenSerial } from './serial';
 import { listenUnix, type Listener } from './unix';
 import { listenVsock, VSOCK_CID_ANY } from './vsock';
+import { SystemPaths } from '../common/system-paths';
 
 export const AGENT_VSOCK_PORT = 1024;
 export const SERIAL_CHANNEL_NAME = 'agent.channel.0';
@@ -61,7 +62,7 @@ export function vsockAvailable(
   sysRoot: string,
   afVsock: () => boolean = () => native().vsockAvailable(),
 ): boolean {
-  const driver = path.join(sysRoot, '/sys/bus/virtio/drivers/vmw_vsock_virtio_transport');
+  const driver = new SystemPaths(sysRoot).vsockDriver;
   let bound = false;
   try {
     for (const entry of fs.readdirSync(driver)) {
@@ -76,7 +77,7 @@ export function vsockAvailable(
 
 /** The device node of the virtio-serial port named agent.channel.0, if there is one. */
 export function findSerialPort(sysRoot: string): string | undefined {
-  const ports = path.join(sysRoot, '/sys/class/virtio-ports');
+  const ports = new SystemPaths(sysRoot).virtioPorts;
   let names: string[];
   try {
     names = fs.readdirSync(ports).sort();
