@@ -8,7 +8,6 @@ import type { AgentConfig } from '../config/options';
 import type { DeviceManager } from '../devices/types';
 import type { Logger } from '../logging/logger';
 import { sharedReaper } from '../process/shared-reaper';
-import { native } from '../native';
 import { exposeReadOnly, which } from '../runtime/binary';
 import { chooseOciRuntime } from '../runtime/choose';
 import { OciRuntime } from '../runtime/oci-runtime';
@@ -51,7 +50,7 @@ export function containerSupport(
     stateRoot: paths.runtimeState(choice.name),
     binary: exposed?.path,
     env: exposed?.env,
-    watcher: typeof native().spawn === 'function' ? reaper : undefined,
+    watcher: reaper,
   });
   const oom = new OomQueue(log);
   const sandbox = new Sandbox({
