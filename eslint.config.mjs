@@ -53,6 +53,58 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [...MOVED, ...UPWARD] }] },
   },
   {
+    // Tests and benchmarks share helpers through tools/testkit, never each other.
+    files: ['test/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...MOVED,
+            {
+              group: ['**/bench/*', '**/bench/**'],
+              message: 'tests do not import bench code; share it via tools/testkit',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...MOVED,
+            {
+              group: ['**/test/*', '**/test/**'],
+              message: 'benchmarks do not import test code; share it via tools/testkit',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['tools/testkit/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...MOVED,
+            {
+              group: ['**/test/*', '**/test/**', '**/bench/*', '**/bench/**'],
+              message: 'tools/testkit sits below tests and benchmarks',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/common/**/*.ts'],
     rules: {
       'no-restricted-imports': [

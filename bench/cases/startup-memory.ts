@@ -1,6 +1,6 @@
 // Agent start to first answered RPC, and its resident memory idle and after
 // 10,000 RPCs, each round with a fresh agent beside a fresh bare `node -e`.
-import { memoryKb } from '../../test/helpers/procfs';
+import { memoryKb } from '../../tools/testkit/procfs';
 import type { AgentClient } from '../../src/client/agent-client';
 import type { BenchCase } from '../lib/result';
 import { spawnAgent, spawnBareNode } from '../lib/processes';

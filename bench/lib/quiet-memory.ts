@@ -3,7 +3,7 @@
 // burst; its memory reducer gives that back after some seconds without
 // allocation. Both readings matter: the peak right after a load, and what the
 // agent keeps for good.
-import { memoryKb } from '../../test/helpers/procfs';
+import { memoryKb } from '../../tools/testkit/procfs';
 
 export interface QuietReading {
   /** MiB once back within the goal, or at the deadline. */

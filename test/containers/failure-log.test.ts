@@ -10,7 +10,7 @@ import {
   startHarness,
   type Harness,
   SUITE_TIMEOUT_MS,
-} from '../helpers/containers';
+} from '../../tools/testkit/containers';
 
 describe('failure logging (crun)', { timeout: SUITE_TIMEOUT_MS }, () => {
   const lines: string[] = [];

@@ -13,7 +13,7 @@ import {
   startHarness,
   type Harness,
   SUITE_TIMEOUT_MS,
-} from '../helpers/containers';
+} from '../../tools/testkit/containers';
 import { waitFor } from '../helpers/wait-for';
 
 const SIGKILL = 9;

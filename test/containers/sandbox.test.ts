@@ -24,7 +24,7 @@ import {
   startHarness,
   type Harness,
   SUITE_TIMEOUT_MS,
-} from '../helpers/containers';
+} from '../../tools/testkit/containers';
 
 const runtime = 'crun';
 

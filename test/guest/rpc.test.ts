@@ -17,7 +17,7 @@ import { guestHandlers } from '../../src/rpc/handlers/guest';
 import { healthHandlers } from '../../src/rpc/handlers/health';
 import { AgentServer } from '../../src/rpc/server';
 import { listenUnix } from '../../src/transport/unix';
-import { startTestAgent } from '../helpers/agent';
+import { startTestAgent } from '../../tools/testkit/agent';
 import { FakeSysfs } from '../helpers/fake-sysfs';
 
 const rpcError = (code: Status, message: RegExp) => (err: unknown) => {

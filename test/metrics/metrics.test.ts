@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Code as status } from '../../src/common/status';
-import { startTestAgent, type TestAgent } from '../helpers/agent';
+import { startTestAgent, type TestAgent } from '../../tools/testkit/agent';
 import { connectUnix } from '../../src/client/dial';
 import { fetchMetrics } from '../../src/metrics/fetch';
 import type { RpcError } from '../../src/client/grpc-unary';

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { Code as status } from '../../src/common/status';
 import type { AgentClient } from '../../src/client/agent-client';
 import { RpcError } from '../../src/client/grpc-unary';
-import { startTestAgent, type TestAgent } from '../helpers/agent';
+import { startTestAgent, type TestAgent } from '../../tools/testkit/agent';
 
 const TMPFS_BYTES = 256 * 1024;
 let agent: TestAgent;

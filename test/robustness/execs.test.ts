@@ -5,9 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createContainer, exec, startHarness, type Harness } from '../helpers/containers';
-import { childPids, describeFds, memoryKb, openFds, zombieChildren } from '../helpers/procfs';
-import { readToEnd, sha256, writeAll } from './streams';
+import { createContainer, exec, startHarness, type Harness } from '../../tools/testkit/containers';
+import { childPids, describeFds, memoryKb, openFds, zombieChildren } from '../../tools/testkit/procfs';
+import { readToEnd, sha256, writeAll } from '../../tools/testkit/streams';
 import { waitFor } from '../helpers/wait-for';
 
 let h: Harness;

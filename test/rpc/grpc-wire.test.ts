@@ -24,7 +24,7 @@ import { percentEncode, parseTimeout } from '../../src/rpc/grpc-wire';
 import { Code } from '../../src/common/status';
 import type { AgentHandlers } from '../../src/rpc/types';
 import { listenUnix } from '../../src/transport/unix';
-import { grpcJsService } from '../helpers/grpc-js-service';
+import { grpcJsService } from '../../tools/testkit/grpc-js-service';
 import { waitFor } from '../helpers/wait-for';
 
 const AgentService = grpcJsService(AgentServiceDefinition);

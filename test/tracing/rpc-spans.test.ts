@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code as status } from '../../src/common/status';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { startTestAgent } from '../helpers/agent';
+import { startTestAgent } from '../../tools/testkit/agent';
 import { KeptSpans, isChildOf } from '../helpers/spans';
 import type { RpcError } from '../../src/client/grpc-unary';
 
