@@ -5,7 +5,7 @@ import { startContainerAgent } from '../lib/container-agent';
 import { rssOnceQuiet } from '../lib/quiet-memory';
 import type { BenchCase } from '../lib/result';
 
-export interface ContainerMemoryOptions {
+interface ContainerMemoryOptions {
   rounds: number;
   containers: number;
   settleMs: number;

@@ -17,7 +17,7 @@ import { spawnAgent, spawnFloorServer, type Transport } from '../lib/processes';
 import type { BenchCase } from '../lib/result';
 import { median } from '../lib/stats';
 
-export const KATA_AUTHORITY = 'vsock://3:1024';
+const KATA_AUTHORITY = 'vsock://3:1024';
 const MiB = 1024 * 1024;
 const HEALTH: GoCall = {
   method: '/grpc.Health/Check',

@@ -10,7 +10,7 @@ import { startContainerAgent, type ContainerAgent } from '../lib/container-agent
 import type { BenchCase } from '../lib/result';
 import { elapsedUs } from '../lib/stats';
 
-export interface StdioBenchOptions {
+interface StdioBenchOptions {
   rounds: number;
   nodeArgs: string[];
   /** Bytes per run; a multiple of 64 KiB. */

@@ -5,7 +5,7 @@
 // agent keeps for good.
 import { memoryKb } from '../../tools/testkit/procfs';
 
-export interface QuietReading {
+interface QuietReading {
   /** MiB once back within the goal, or at the deadline. */
   rss: number;
   anon: number;

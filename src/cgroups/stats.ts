@@ -23,7 +23,7 @@ export async function containerStats(
 }
 
 /** hugepages-2048kB → "2MB", the names the hugetlb controller files use. */
-export function hugePageSizes(sysRoot: string): string[] {
+function hugePageSizes(sysRoot: string): string[] {
   let entries: string[];
   try {
     entries = readdirSync(new SystemPaths(sysRoot).hugepagesDir);
@@ -49,7 +49,7 @@ export function pageSizeName(bytes: number): string {
 }
 
 /** /proc/net/dev of the agent's (the guest's) network namespace, loopback left out. */
-export async function networkStats(sysRoot: string): Promise<NetworkStats[]> {
+async function networkStats(sysRoot: string): Promise<NetworkStats[]> {
   const text = await readFile(new SystemPaths(sysRoot).netDev, 'utf8').catch(() => '');
   return parseNetDev(text);
 }

@@ -20,7 +20,7 @@ export interface DeviceSubsystem {
   close(): void;
 }
 
-export interface DeviceSubsystemOptions {
+interface DeviceSubsystemOptions {
   /** Listen for uevents (default true); without it only the sysfs scans feed the registry. */
   listen?: boolean;
   handlers?: readonly DeviceHandler[];

@@ -47,7 +47,7 @@ export class GuestDeviceManager implements DeviceManager {
 }
 
 /** Major/minor of a device node. */
-export async function deviceNumbers(node: string): Promise<{ major: number; minor: number }> {
+async function deviceNumbers(node: string): Promise<{ major: number; minor: number }> {
   let info;
   try {
     info = await stat(node, { bigint: true });

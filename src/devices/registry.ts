@@ -18,8 +18,8 @@ export interface DeviceRecord {
   minor?: number;
 }
 
-export type DevicePredicate = (device: DeviceRecord) => boolean;
-export type EventObserver = (event: Uevent) => void;
+type DevicePredicate = (device: DeviceRecord) => boolean;
+type EventObserver = (event: Uevent) => void;
 
 interface Waiter {
   predicate: DevicePredicate;

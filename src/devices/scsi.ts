@@ -5,7 +5,7 @@ import { errorText } from '../common/error-text';
 import { listOptional, writeAttribute } from '../guest/sysfs-io';
 import { failedPrecondition, internal, invalidArgument } from '../common/errors';
 
-export interface ScsiAddress {
+interface ScsiAddress {
   target: number;
   lun: number;
 }

@@ -31,7 +31,7 @@ export function subtreeControlLine(controllers: string): string {
     .join(' ');
 }
 
-export interface CgroupMountOptions {
+interface CgroupMountOptions {
   root: string;
   unified: boolean;
   log: Logger;

@@ -91,7 +91,7 @@ export class CpuMemOnliner {
   }
 }
 
-export interface MemoryAutoOnline {
+interface MemoryAutoOnline {
   stop(): void;
   /** Settles once every write started so far has finished. */
   idle(): Promise<void>;

@@ -57,10 +57,7 @@ export async function supportsProbe(paths: SystemPaths): Promise<boolean> {
   return acpi !== '1';
 }
 
-export async function agentDetails(
-  paths: SystemPaths,
-  capabilities: AgentCapabilities,
-): Promise<AgentDetails> {
+async function agentDetails(paths: SystemPaths, capabilities: AgentCapabilities): Promise<AgentDetails> {
   return {
     version: AGENT_VERSION,
     init_daemon: process.pid === 1,

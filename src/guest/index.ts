@@ -20,7 +20,7 @@ export interface GuestOperations {
   log: Logger;
 }
 
-export interface GuestOperationsOptions {
+interface GuestOperationsOptions {
   /** Cgroups of the running containers (OnlineCPUMem widens their cpusets); none by default. */
   containerCgroups?: () => readonly CpusetTarget[];
   capabilities: AgentCapabilities;

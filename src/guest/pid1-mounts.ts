@@ -18,7 +18,7 @@ export type MountFn = (
   data: string | null,
 ) => void;
 
-export interface MountStep {
+interface MountStep {
   source: string;
   target: string;
   fstype: string;
@@ -53,7 +53,7 @@ export function basicMounts(): MountStep[] {
   ];
 }
 
-export interface MountInfo {
+interface MountInfo {
   mountPoint: string;
   fstype: string;
   options: string;

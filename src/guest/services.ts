@@ -10,7 +10,7 @@ import { DebugConsole } from './console';
 import { errorText } from '../common/error-text';
 import { SystemPaths } from '../common/system-paths';
 
-export interface GuestServices {
+interface GuestServices {
   close(): Promise<void>;
 }
 

@@ -112,7 +112,7 @@ export function parseInterfaceRequest(iface: Interface): InterfaceRequest {
   };
 }
 
-export function describeRoute(r: Route): string {
+function describeRoute(r: Route): string {
   return `dest(${r.dest})/gw(${r.gateway})/dev(${r.device})`;
 }
 

@@ -20,11 +20,6 @@ export function requireField<T>(value: T | undefined | null, field: string): T {
   return value;
 }
 
-export function requireNonEmpty(value: string, field: string): string {
-  if (!value) throw invalidArgument(`${field} is empty`);
-  return value;
-}
-
 /** An absolute path without '..' components. */
 export function requireAbsolutePath(value: string, field: string): string {
   if (!value.startsWith('/'))

@@ -12,7 +12,7 @@ import { errorText } from '../common/error-text';
 
 const CLONED_BINARY_ENV = '_LIBCONTAINER_CLONED_BINARY';
 
-export interface ExposedBinary {
+interface ExposedBinary {
   path: string;
   env: NodeJS.ProcessEnv;
   /** Unmounts it. */

@@ -5,11 +5,11 @@
 // own message.
 import { withSpan } from '../tracing/span-api';
 import { mkdirSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { OciRuntimeName } from '../config/options';
 import { runChild, type ChildResult, type ExitWatcher, type StdioSpec } from '../process/spawn';
 
-export interface RuntimeInvocation {
+interface RuntimeInvocation {
   /** What the child's fds 0, 1 and 2 are: our pipe ends, or "ignore". */
   stdio?: readonly [number | 'ignore', number | 'ignore', number | 'ignore'];
   /** JSON log file for this call; when absent stderr is captured instead. */
@@ -21,7 +21,7 @@ export interface RuntimeInvocation {
   ignoreSigpipe?: boolean;
 }
 
-export interface CreateArgs extends RuntimeInvocation {
+interface CreateArgs extends RuntimeInvocation {
   id: string;
   bundle: string;
   pidFile: string;
@@ -30,14 +30,14 @@ export interface CreateArgs extends RuntimeInvocation {
   noPivot?: boolean;
 }
 
-export interface ExecArgs extends RuntimeInvocation {
+interface ExecArgs extends RuntimeInvocation {
   id: string;
   processFile: string;
   pidFile: string;
   consoleSocket?: string;
 }
 
-export interface RuntimeState {
+interface RuntimeState {
   id: string;
   status: string;
   pid: number;
@@ -55,7 +55,7 @@ export class RuntimeError extends Error {
   }
 }
 
-export interface OciRuntimeOptions {
+interface OciRuntimeOptions {
   name: OciRuntimeName;
   /** Binary to run; the name looked up in PATH by default. */
   binary?: string;
@@ -163,7 +163,7 @@ export class OciRuntime {
 }
 
 /** The error lines of a runtime's JSON log (crun and runc both write {"msg", "level"}), else stderr. */
-export async function runtimeMessage(logFile: string | undefined, stderr: string): Promise<string> {
+async function runtimeMessage(logFile: string | undefined, stderr: string): Promise<string> {
   if (logFile) {
     const text = await readFile(logFile, 'utf8').catch(() => '');
     const messages: string[] = [];
@@ -187,9 +187,4 @@ export async function runtimeMessage(logFile: string | undefined, stderr: string
     .map((l) => l.trim())
     .filter(Boolean)
     .join('; ');
-}
-
-/** Removes a per-call log file; a missing one is fine. */
-export async function removeLog(logFile: string): Promise<void> {
-  await rm(logFile, { force: true });
 }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { invalidArgument } from '../common/errors';
 
-export interface ResolvedUser {
+interface ResolvedUser {
   uid: number;
   gid: number;
   additionalGids: number[];

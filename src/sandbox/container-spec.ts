@@ -14,7 +14,7 @@ import { addGuestHooks } from './guest-hooks';
 import type { GuestPaths } from './paths';
 import { SystemPaths } from '../common/system-paths';
 
-export interface SpecContext {
+interface SpecContext {
   containerId: string;
   paths: GuestPaths;
   sysRoot: string;
@@ -31,7 +31,7 @@ export interface SpecContext {
   rootDenyRule: OciDeviceRule;
 }
 
-export interface PreparedSpec {
+interface PreparedSpec {
   spec: OciSpec;
   rootfs: string;
   cgroupsPath: string;

@@ -26,7 +26,7 @@ export interface SharedNamespaces {
   release(): Promise<string[]>;
 }
 
-export interface NamespaceOptions {
+interface NamespaceOptions {
   paths: GuestPaths;
   pidns: boolean;
   log: Logger;

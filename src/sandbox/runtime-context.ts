@@ -37,7 +37,7 @@ export interface RuntimeContext {
 let consoleSeq = 0;
 
 /** Files of one runtime call that starts a process (create or exec), removed afterwards. */
-export interface LaunchFiles {
+interface LaunchFiles {
   pidFile: string;
   logFile: string;
   /** process.json for exec. */

@@ -20,9 +20,9 @@ import { createSharedNamespaces, type SharedNamespaces } from './namespaces';
 import type { RuntimeContext } from './runtime-context';
 import { errorText } from '../common/error-text';
 
-export type SandboxState = 'none' | 'creating' | 'running' | 'destroying';
+type SandboxState = 'none' | 'creating' | 'running' | 'destroying';
 
-export interface SandboxOptions {
+interface SandboxOptions {
   ctx: RuntimeContext;
   devices: DeviceManager;
   /** The agent's root logger: the sandbox id is added to its bindings. */

@@ -18,7 +18,7 @@ import { Sandbox } from './sandbox';
 import { errorText } from '../common/error-text';
 import { SystemPaths } from '../common/system-paths';
 
-export interface ContainerSupport {
+interface ContainerSupport {
   sandbox: Sandbox;
   oom: OomQueue;
   /** Destroys the sandbox (if any) and stops reaping. */

@@ -18,7 +18,7 @@ export interface MountSyscalls {
   umount2(target: string, flags: number): void;
 }
 
-export interface MountRequest {
+interface MountRequest {
   /** Device node, share tag or path, as the filesystem type expects. */
   source: string;
   /** Local path of the mount point. */

@@ -16,7 +16,7 @@ import type { CallSpan, TraceSession } from './session';
 import { releaseSpanScopes, runInSpanScope, setBackgroundSink } from './span-api';
 import { errorText } from '../common/error-text';
 
-export interface TracingOptions {
+interface TracingOptions {
   /** Static tracing (agent.trace). */
   mode: TraceMode;
   /** Collector address (see ./endpoint.ts). */

@@ -16,10 +16,10 @@ import { listenUnix, type Listener } from './unix';
 import { listenVsock, VSOCK_CID_ANY } from './vsock';
 import { SystemPaths } from '../common/system-paths';
 
-export const AGENT_VSOCK_PORT = 1024;
-export const SERIAL_CHANNEL_NAME = 'agent.channel.0';
+const AGENT_VSOCK_PORT = 1024;
+const SERIAL_CHANNEL_NAME = 'agent.channel.0';
 
-export type ListenAddress =
+type ListenAddress =
   | { kind: 'unix'; path: string }
   | { kind: 'vsock'; cid: number; port: number }
   | { kind: 'serial'; path: string }
@@ -95,7 +95,7 @@ export function findSerialPort(sysRoot: string): string | undefined {
   return undefined;
 }
 
-export interface DetectOptions {
+interface DetectOptions {
   sysRoot: string;
   /** agent.use_vsock: true = vsock only, false = serial only, undefined = vsock then serial. */
   useVsock: boolean | undefined;
@@ -125,7 +125,7 @@ export async function detectChannel(options: DetectOptions): Promise<ListenAddre
   throw new Error(`failed to setup channels: ${wanted} found`);
 }
 
-export interface ChannelContext {
+interface ChannelContext {
   target: ConnectionTarget;
   log: Logger;
   config: Pick<AgentConfig, 'sysRoot' | 'useVsock'>;

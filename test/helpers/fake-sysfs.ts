@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SystemPaths } from '../../src/common/system-paths';
 
-export interface FakeBlockDevice {
+interface FakeBlockDevice {
   /** Where the device directory lies, e.g. "/devices/pci0000:00/0000:00:02.0/virtio1/block/vdb". */
   devpath: string;
   major: number;

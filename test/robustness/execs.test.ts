@@ -22,7 +22,7 @@ before(
 after(() => h?.stop(), { timeout: 60_000 });
 
 /** Runs `true` as an exec and does what a host does: wait, drain both streams. */
-export async function execTrue(execId: string): Promise<void> {
+async function execTrue(execId: string): Promise<void> {
   await exec(h, 'box', execId, ['true']);
   const [{ status }] = await Promise.all([
     h.c.agent.waitProcess({ container_id: 'box', exec_id: execId }),

@@ -163,7 +163,7 @@ function scalar(type: ScalarType, fieldName: string): fc.Arbitrary<unknown> {
   }
 }
 
-export interface MessageArbitraries {
+interface MessageArbitraries {
   /** A partial object (proto field names) of the message `fullName`. */
   message(fullName: string): fc.Arbitrary<Record<string, unknown>>;
 }

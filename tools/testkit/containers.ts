@@ -36,7 +36,7 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export interface HarnessOptions {
+interface HarnessOptions {
   runtime: OciRuntimeName;
   sandbox?: Partial<CreateSandboxRequest>;
   /** Skip CreateSandbox. */
@@ -115,7 +115,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   };
 }
 
-export interface SpecOptions {
+interface SpecOptions {
   terminal?: boolean;
   env?: string[];
   cwd?: string;

@@ -11,9 +11,9 @@ import { encodePartial, messageArbitraries } from './arbitraries';
 import { mutatedArb, randomBytesArb } from './mutate';
 import { repoProtoSchema } from './proto-schema';
 
-export type CaseKind = 'random' | 'mutated' | 'valid';
+type CaseKind = 'random' | 'mutated' | 'valid';
 
-export interface FuzzCase {
+interface FuzzCase {
   method: MethodCodec;
   kind: CaseKind;
   bytes: Buffer;
@@ -42,7 +42,7 @@ export interface FuzzReport {
   badResponses: Finding[];
 }
 
-export interface FuzzOptions {
+interface FuzzOptions {
   seed: number;
   budgetMs: number;
   concurrency: number;
@@ -61,7 +61,7 @@ export const FAULT_TEXT =
 const BATCH = 8;
 
 /** An endless round-robin over the methods, each turn a seeded batch of cases. */
-export function caseStream(seed: number, methods: readonly MethodCodec[] = METHODS): () => FuzzCase {
+function caseStream(seed: number, methods: readonly MethodCodec[] = METHODS): () => FuzzCase {
   const schema = repoProtoSchema();
   const arbs = messageArbitraries(schema);
   const perMethod = methods.map((method) => {

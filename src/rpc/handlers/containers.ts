@@ -90,7 +90,7 @@ export function containerHandlers(sandbox: Sandbox, oom: OomQueue) {
 }
 
 /** What every container spec needs before anything is created. */
-export function checkSpec(spec: Spec): void {
+function checkSpec(spec: Spec): void {
   const proc = requireField(spec.Process, 'OCI.Process');
   if (proc.Args.length === 0) throw invalidArgument('OCI.Process.Args is empty');
   const root = requireField(spec.Root, 'OCI.Root');

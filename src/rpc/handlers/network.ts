@@ -12,7 +12,7 @@ import {
 import type { AgentHandlers } from '../types';
 import { requireField } from '../validate';
 
-export interface NetworkHandlerOptions {
+interface NetworkHandlerOptions {
   network: NetworkService;
 }
 
