@@ -16,6 +16,14 @@ const UPWARD = [
   },
 ];
 const DOMAIN_GLOBS = DOMAIN.map((d) => `**/${d}/*`);
+// Pieces every layer shares live in src/common; the old homes stay empty.
+const MOVED = [
+  {
+    group: ['**/rpc/errors', '**/rpc/status'],
+    message: 'status-coded errors and gRPC codes come from src/common',
+  },
+  { group: ['**/guest/paths'], message: 'SystemPaths comes from src/common/system-paths' },
+];
 
 export default tseslint.config(
   { ignores: ['dist/', 'build/', 'node_modules/', 'src/generated/', '.vm/'] },
@@ -24,11 +32,77 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-imports': ['error', { patterns: MOVED }],
+    },
+  },
+  {
+    // One table of mount(2) flags, checked against the addon's by a test.
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.property.name='constants'][property.name=/^MS_/]",
+          message: 'mount flags come from src/common/mount-flags',
+        },
+      ],
     },
   },
   {
     files: DOMAIN.map((d) => `src/${d}/**/*.ts`),
-    rules: { 'no-restricted-imports': ['error', { patterns: UPWARD }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [...MOVED, ...UPWARD] }] },
+  },
+  {
+    // Tests and benchmarks share helpers through tools/testkit, never each other.
+    files: ['test/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...MOVED,
+            {
+              group: ['**/bench/*', '**/bench/**'],
+              message: 'tests do not import bench code; share it via tools/testkit',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...MOVED,
+            {
+              group: ['**/test/*', '**/test/**'],
+              message: 'benchmarks do not import test code; share it via tools/testkit',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['tools/testkit/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...MOVED,
+            {
+              group: ['**/test/*', '**/test/**', '**/bench/*', '**/bench/**'],
+              message: 'tools/testkit sits below tests and benchmarks',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['src/common/**/*.ts'],
@@ -37,6 +111,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
+            ...MOVED,
             ...UPWARD,
             {
               group: [...DOMAIN_GLOBS, '**/rpc/*', '**/transport/*'],

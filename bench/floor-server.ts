@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { HealthDefinition } from '../src/generated/health';
-import { grpcJsService } from '../test/helpers/grpc-js-service';
+import { grpcJsService } from '../tools/testkit/grpc-js-service';
 import { Session } from '../src/transport/yamux';
 
 const [socket, mode] = process.argv.slice(2);

@@ -19,7 +19,7 @@ import { Process, Spec } from '../src/generated/oci';
 import { createLogger } from '../src/logging/logger';
 import { buildBusyboxRootfs } from '../src/tools/busybox-rootfs';
 
-export interface LifecycleOptions {
+interface LifecycleOptions {
   iterations: number;
   warmup: number;
   runtime: OciRuntimeName;
@@ -27,7 +27,7 @@ export interface LifecycleOptions {
   quiet?: boolean;
 }
 
-export interface LifecycleResult {
+interface LifecycleResult {
   /** Milliseconds per iteration, sorted. */
   agentLifecycle: number[];
   bareLifecycle: number[];

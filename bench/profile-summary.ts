@@ -37,7 +37,7 @@ function bucketOf(url: string): string {
   return url;
 }
 
-export function summarizeProfile(profile: Profile, top: number): string[] {
+function summarizeProfile(profile: Profile, top: number): string[] {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
   profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));

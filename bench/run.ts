@@ -17,7 +17,7 @@ import { containerMemory } from './cases/container-memory';
 import { unaryLatency } from './cases/unary';
 import { goExecWait, goHealthLatency, goReadStdout } from './cases/grpc-go';
 
-export interface BenchContext {
+interface BenchContext {
   rounds: number;
   /** Node flags for agents under test (profiling). */
   nodeArgs: string[];

@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { Session } from '../src/transport/yamux';
-import { unixSocketPair } from '../test/helpers/socket-pair';
-import { startGoPeer } from '../test/helpers/yamux-peer';
+import { unixSocketPair } from '../tools/testkit/socket-pair';
+import { startGoPeer } from '../tools/testkit/yamux-peer';
 
 const MiB = 1024 * 1024;
 const CHUNK = Buffer.alloc(64 * 1024, 0x5a);

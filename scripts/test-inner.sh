@@ -11,7 +11,8 @@ fi
 # hide the cgroup2 mount from the tests, in this namespace only.
 source scripts/hide-cgroup2.sh
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(dist/test/)
+# bench/ keeps the tests of its own report code beside it.
+[ ${#targets[@]} -gt 0 ] || targets=(dist/test/ dist/bench/)
 # A hung test fails after 2 minutes; tests that need more ask in their own options.
 DEFAULT_TIMEOUT_MS=120000
 # Node 20 bounds each test file as a whole by --test-timeout, not only each

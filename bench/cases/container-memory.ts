@@ -1,11 +1,11 @@
 // The agent's resident memory with 100 containers running, against the same
 // agent idle with its sandbox created (a fresh agent every round).
-import { memoryKb } from '../../test/helpers/procfs';
+import { memoryKb } from '../../tools/testkit/procfs';
 import { startContainerAgent } from '../lib/container-agent';
 import { rssOnceQuiet } from '../lib/quiet-memory';
 import type { BenchCase } from '../lib/result';
 
-export interface ContainerMemoryOptions {
+interface ContainerMemoryOptions {
   rounds: number;
   containers: number;
   settleMs: number;

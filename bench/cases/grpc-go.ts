@@ -7,17 +7,17 @@
 import path from 'node:path';
 import { CheckRequest } from '../../src/generated/health';
 import { ExecProcessRequest, ReadStreamRequest, WaitProcessRequest } from '../../src/generated/agent';
-import { runGoBench, runGoCalls, type GoCall } from '../../test/helpers/grpc-go-client';
-import { busyboxProcess } from '../../test/helpers/containers';
-import { busyboxRootfs } from '../../test/helpers/rootfs';
-import { readToEnd } from '../../test/robustness/streams';
+import { runGoBench, runGoCalls, type GoCall } from '../../tools/testkit/grpc-go-client';
+import { busyboxProcess } from '../../tools/testkit/containers';
+import { busyboxRootfs } from '../../tools/testkit/rootfs';
+import { readToEnd } from '../../tools/testkit/streams';
 import { readPipe, runQuiet } from '../lib/bare';
 import { startContainerAgent } from '../lib/container-agent';
 import { spawnAgent, spawnFloorServer, type Transport } from '../lib/processes';
 import type { BenchCase } from '../lib/result';
 import { median } from '../lib/stats';
 
-export const KATA_AUTHORITY = 'vsock://3:1024';
+const KATA_AUTHORITY = 'vsock://3:1024';
 const MiB = 1024 * 1024;
 const HEALTH: GoCall = {
   method: '/grpc.Health/Check',

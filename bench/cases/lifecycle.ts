@@ -4,7 +4,7 @@ import { measureLifecycle } from '../lifecycle';
 import type { BenchCase } from '../lib/result';
 import { median } from '../lib/stats';
 
-export interface LifecycleCaseOptions {
+interface LifecycleCaseOptions {
   rounds: number;
   iterationsPerRound: number;
 }

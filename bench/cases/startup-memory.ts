@@ -1,12 +1,12 @@
 // Agent start to first answered RPC, and its resident memory idle and after
 // 10,000 RPCs, each round with a fresh agent beside a fresh bare `node -e`.
-import { memoryKb } from '../../test/helpers/procfs';
+import { memoryKb } from '../../tools/testkit/procfs';
 import type { AgentClient } from '../../src/client/agent-client';
 import type { BenchCase } from '../lib/result';
 import { spawnAgent, spawnBareNode } from '../lib/processes';
 import { rssOnceQuiet } from '../lib/quiet-memory';
 
-export interface StartupMemoryOptions {
+interface StartupMemoryOptions {
   rounds: number;
   rpcs: number;
   /** Quiet time before a memory reading. */
@@ -70,7 +70,7 @@ async function measureAgent(options: StartupMemoryOptions, nodeArgs: string[]): 
 const QUIET_GOAL = 1.1;
 
 /** A young generation capped at 1 MiB: V8 otherwise grows it to 2 × 16 MiB under load. */
-export const SMALL_HEAP_FLAGS = ['--max-semi-space-size=1'];
+const SMALL_HEAP_FLAGS = ['--max-semi-space-size=1'];
 
 export async function startupAndMemory(options: StartupMemoryOptions): Promise<BenchCase[]> {
   const startNode: number[] = [];

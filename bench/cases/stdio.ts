@@ -3,14 +3,14 @@
 // reads) and stdin through WriteStdin (32 KiB writes), against the same bytes
 // moved by the same command through a plain pipe.
 import path from 'node:path';
-import { busyboxRootfs } from '../../test/helpers/rootfs';
-import { readToEnd, writeAll } from '../../test/robustness/streams';
+import { busyboxRootfs } from '../../tools/testkit/rootfs';
+import { readToEnd, writeAll } from '../../tools/testkit/streams';
 import { readPipe, writePipe } from '../lib/bare';
 import { startContainerAgent, type ContainerAgent } from '../lib/container-agent';
 import type { BenchCase } from '../lib/result';
 import { elapsedUs } from '../lib/stats';
 
-export interface StdioBenchOptions {
+interface StdioBenchOptions {
   rounds: number;
   nodeArgs: string[];
   /** Bytes per run; a multiple of 64 KiB. */

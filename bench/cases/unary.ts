@@ -5,7 +5,7 @@ import type { BenchCase } from '../lib/result';
 import { elapsedUs } from '../lib/stats';
 import { spawnAgent, spawnFloorServer, type StartedProcess, type Transport } from '../lib/processes';
 
-export interface UnaryOptions {
+interface UnaryOptions {
   rounds: number;
   callsPerRound: number;
   nodeArgs?: string[];

@@ -6,9 +6,9 @@ import path from 'node:path';
 import type { AgentClient } from '../../src/client/agent-client';
 import { CreateContainerRequest, CreateSandboxRequest } from '../../src/generated/agent';
 import { CGROUP_PARENT } from '../../src/sandbox/support';
-import { busyboxProcess, busyboxSpec } from '../../test/helpers/containers';
-import { busyboxRootfs } from '../../test/helpers/rootfs';
-import { readToEnd } from '../../test/robustness/streams';
+import { busyboxProcess, busyboxSpec } from '../../tools/testkit/containers';
+import { busyboxRootfs } from '../../tools/testkit/rootfs';
+import { readToEnd } from '../../tools/testkit/streams';
 import { spawnAgent, type StartedProcess } from './processes';
 
 export interface ContainerAgent {

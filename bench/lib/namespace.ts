@@ -18,7 +18,7 @@ exec "$@"
  * Re-runs this process inside the namespace unless it already is there;
  * returns the exit code to leave with, or undefined when already inside.
  */
-export function reexecInNamespace(): number | undefined {
+function reexecInNamespace(): number | undefined {
   if (process.env[MARK] === '1') return undefined;
   const result = spawnSync(
     'unshare',

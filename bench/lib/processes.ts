@@ -13,8 +13,8 @@ import { elapsedUs } from './stats';
 
 // Compiled to dist/bench/lib/: dist/ is two levels up.
 const DIST = path.resolve(__dirname, '..', '..');
-export const AGENT_ENTRY = path.join(DIST, 'src', 'cli', 'agent.js');
-export const FLOOR_SERVER_ENTRY = path.join(DIST, 'bench', 'floor-server.js');
+const AGENT_ENTRY = path.join(DIST, 'src', 'cli', 'agent.js');
+const FLOOR_SERVER_ENTRY = path.join(DIST, 'bench', 'floor-server.js');
 
 export interface StartedProcess {
   child: ChildProcess;
@@ -46,11 +46,7 @@ async function stopChild(child: ChildProcess, dir: string, clients: AgentClient[
 export type Transport = 'unix' | 'yamux';
 
 /** A client on its own connection: the socket itself, or the first stream of a yamux session on it. */
-export async function connectClient(
-  socket: string,
-  transport: Transport,
-  timeoutMs = 15_000,
-): Promise<AgentClient> {
+async function connectClient(socket: string, transport: Transport, timeoutMs = 15_000): Promise<AgentClient> {
   const conn = await connectUnix(socket, timeoutMs);
   if (transport === 'unix') return new AgentClient(conn);
   const session = new Session(conn, { role: 'client' });
@@ -127,7 +123,7 @@ async function startServing(
   };
 }
 
-export interface AgentSpawnOptions {
+interface AgentSpawnOptions {
   /** Extra agent flags. */
   args?: string[];
   /** Extra node flags (--cpu-prof, ...). */
@@ -176,7 +172,7 @@ export function spawnFloorServer(transport: Transport = 'unix'): Promise<Started
   );
 }
 
-export interface BareNode {
+interface BareNode {
   pid: number;
   /** Microseconds from spawn to its first output byte. */
   startupUs: number;

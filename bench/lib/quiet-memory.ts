@@ -3,9 +3,9 @@
 // burst; its memory reducer gives that back after some seconds without
 // allocation. Both readings matter: the peak right after a load, and what the
 // agent keeps for good.
-import { memoryKb } from '../../test/helpers/procfs';
+import { memoryKb } from '../../tools/testkit/procfs';
 
-export interface QuietReading {
+interface QuietReading {
   /** MiB once back within the goal, or at the deadline. */
   rss: number;
   anon: number;

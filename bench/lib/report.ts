@@ -9,7 +9,7 @@ import type { CaseOutcome } from './result';
 import { formatNumber, type Summary } from './stats';
 
 /** A generated block of docs/benchmarks.md, its chart and the command that writes them. */
-export interface ReportSection {
+interface ReportSection {
   /** Names the block's markers. */
   id: string;
   command: string;
@@ -18,7 +18,7 @@ export interface ReportSection {
   chartTitle: string;
 }
 
-export const MAIN_SECTION: ReportSection = {
+const MAIN_SECTION: ReportSection = {
   id: 'bench',
   command: 'npm run bench',
   heading: 'The agent against its floors',
@@ -77,7 +77,7 @@ export function consoleLines(outcomes: readonly CaseOutcome[]): string[] {
   });
 }
 
-export interface ReportOptions {
+interface ReportOptions {
   outcomes: readonly CaseOutcome[];
   machine: MachineInfo;
   rounds: number;

@@ -3,9 +3,9 @@
 // plus the targets the project set.
 import { roundRatios, summarize, type Summary } from './stats';
 
-export type Better = 'lower' | 'higher';
+type Better = 'lower' | 'higher';
 
-export interface Target {
+interface Target {
   /** "ratio": subject/floor (median of rounds); "value": the subject's median. */
   of: 'ratio' | 'value';
   op: '<=' | '>=';
@@ -14,7 +14,7 @@ export interface Target {
   text: string;
 }
 
-export interface Series {
+interface Series {
   name: string;
   /** One value per round. */
   samples: number[];
@@ -31,7 +31,7 @@ export interface BenchCase {
   notes?: string[];
 }
 
-export interface Verdict {
+interface Verdict {
   target: Target;
   value: number;
   holds: boolean;

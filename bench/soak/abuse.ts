@@ -6,9 +6,9 @@
 import http2 from 'node:http2';
 import net from 'node:net';
 import zlib from 'node:zlib';
-import { startConfinedAgent, type ConfinedAgent } from '../../test/helpers/confined-agent';
-import { memoryKb } from '../../test/helpers/procfs';
-import { RawH2 } from '../../test/helpers/raw-h2';
+import { startConfinedAgent, type ConfinedAgent } from '../../tools/testkit/confined-agent';
+import { memoryKb } from '../../tools/testkit/procfs';
+import { RawH2 } from '../../tools/testkit/raw-h2';
 import { FrameType } from '../../src/rpc/h2/frames';
 import { WriteStreamRequest } from '../../src/generated/agent';
 import type { SoakStep } from './step';

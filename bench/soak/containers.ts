@@ -1,8 +1,8 @@
 // Long container runs: 1 GiB of random output through ReadStdout checked by
 // sha256, and thousands of execs in a row with zombies, fds and memory of the
 // agent process watched along the way.
-import { describeFds, memoryKb, openFds, zombieChildren } from '../../test/helpers/procfs';
-import { digestFrom, randomOutputCommand, readToEnd } from '../../test/robustness/streams';
+import { describeFds, memoryKb, openFds, zombieChildren } from '../../tools/testkit/procfs';
+import { digestFrom, randomOutputCommand, readToEnd } from '../../tools/testkit/streams';
 import { startContainerAgent } from '../lib/container-agent';
 import type { SoakStep } from './step';
 

@@ -1,7 +1,7 @@
 // The protocol fuzzer of the test suite, run for minutes instead of seconds.
-import { startConfinedAgent } from '../../test/helpers/confined-agent';
-import { childPids, describeFds, memoryKb, openFds } from '../../test/helpers/procfs';
-import { runFuzz } from '../../test/robustness/fuzz-run';
+import { startConfinedAgent } from '../../tools/testkit/confined-agent';
+import { childPids, describeFds, memoryKb, openFds } from '../../tools/testkit/procfs';
+import { runFuzz } from '../../tools/testkit/fuzz-run';
 import type { SoakStep } from './step';
 
 export const fuzzSoak: SoakStep = {

@@ -7,7 +7,7 @@ export interface SoakOptions {
   execs: number;
 }
 
-export interface SoakResult {
+interface SoakResult {
   holds: boolean;
   /** Numbers and findings, one line each. */
   details: string[];

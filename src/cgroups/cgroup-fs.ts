@@ -1,30 +1,12 @@
 // Where a container's cgroup lives, on cgroup v1 (one hierarchy per controller)
 // or v2 (one unified tree), and the small reads everything else builds on.
-import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 
-export type CgroupVersion = 1 | 2;
+type CgroupVersion = 1 | 2;
 
-/** The v1 controllers the agent reads or cleans up. */
-export const V1_CONTROLLERS = [
-  'cpu',
-  'cpuacct',
-  'cpuset',
-  'memory',
-  'devices',
-  'freezer',
-  'blkio',
-  'pids',
-  'hugetlb',
-  'net_cls',
-  'net_prio',
-  'perf_event',
-  'rdma',
-  'systemd',
-] as const;
-
-export type FreezerState = 'THAWED' | 'FREEZING' | 'FROZEN';
+type FreezerState = 'THAWED' | 'FREEZING' | 'FROZEN';
 
 export class CgroupFs {
   readonly version: CgroupVersion;
@@ -97,7 +79,7 @@ export class CgroupFs {
   }
 }
 
-export function normalise(cgroupPath: string): string {
+function normalise(cgroupPath: string): string {
   return path.posix.normalize('/' + cgroupPath);
 }
 
@@ -123,7 +105,7 @@ async function collectPids(dir: string, out: number[]): Promise<void> {
   for (const e of entries) if (e.isDirectory()) await collectPids(path.join(dir, e.name), out);
 }
 
-export async function readTrimmed(file: string): Promise<string> {
+async function readTrimmed(file: string): Promise<string> {
   return (await readFile(file, 'utf8')).trim();
 }
 
@@ -161,12 +143,4 @@ export function parseKeyValues(text: string): Record<string, bigint> {
     if (k && v !== undefined && /^-?\d+$/.test(v)) out[k] = counter(v);
   }
   return out;
-}
-
-export function readTrimmedSync(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
 }

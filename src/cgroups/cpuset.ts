@@ -1,8 +1,8 @@
 // The guest's online CPUs, as container cpusets are fitted to them
 // (../common/cpu-list.ts parses and fits the lists).
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { SystemPaths } from '../common/system-paths';
 
 export function onlineCpus(sysRoot: string): string {
-  return readFileSync(path.join(sysRoot || '/', 'sys/devices/system/cpu/online'), 'utf8').trim();
+  return readFileSync(new SystemPaths(sysRoot).onlineCpus, 'utf8').trim();
 }

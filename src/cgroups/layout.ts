@@ -5,6 +5,7 @@
 // manages the v1 half and leaves cgroup2 alone.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { SystemPaths } from '../common/system-paths';
 
 export type CgroupLayout =
   | { kind: 'v1' }
@@ -13,7 +14,7 @@ export type CgroupLayout =
 
 /** Reads the layout under `sysRoot`'s /sys/fs/cgroup. */
 export function detectCgroupLayout(sysRoot = '/'): CgroupLayout {
-  const root = path.join(sysRoot, 'sys/fs/cgroup');
+  const root = new SystemPaths(sysRoot).cgroupRoot;
   if (existsSync(path.join(root, 'cgroup.controllers'))) return { kind: 'unified' };
   const unified = path.join(root, 'unified', 'cgroup.controllers');
   if (!existsSync(unified)) return { kind: 'v1' };

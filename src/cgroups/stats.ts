@@ -3,11 +3,11 @@
 // network namespace, so these are sandbox-wide, as in 1.x's design).
 import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { NetworkStats, StatsContainerResponse } from '../generated/agent';
 import { counter, type CgroupFs } from './cgroup-fs';
 import { statsV1 } from './stats-v1';
 import { statsV2 } from './stats-v2';
+import { SystemPaths } from '../common/system-paths';
 
 export async function containerStats(
   fs: CgroupFs,
@@ -23,10 +23,10 @@ export async function containerStats(
 }
 
 /** hugepages-2048kB → "2MB", the names the hugetlb controller files use. */
-export function hugePageSizes(sysRoot: string): string[] {
+function hugePageSizes(sysRoot: string): string[] {
   let entries: string[];
   try {
-    entries = readdirSync(path.join(sysRoot || '/', 'sys/kernel/mm/hugepages'));
+    entries = readdirSync(new SystemPaths(sysRoot).hugepagesDir);
   } catch {
     return [];
   }
@@ -49,8 +49,8 @@ export function pageSizeName(bytes: number): string {
 }
 
 /** /proc/net/dev of the agent's (the guest's) network namespace, loopback left out. */
-export async function networkStats(sysRoot: string): Promise<NetworkStats[]> {
-  const text = await readFile(path.join(sysRoot || '/', 'proc/net/dev'), 'utf8').catch(() => '');
+async function networkStats(sysRoot: string): Promise<NetworkStats[]> {
+  const text = await readFile(new SystemPaths(sysRoot).netDev, 'utf8').catch(() => '');
   return parseNetDev(text);
 }
 

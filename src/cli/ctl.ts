@@ -5,7 +5,7 @@
 //   kata-agent-ctl --addr ... ReadStdout @request.json
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Code } from '../rpc/status';
+import { Code } from '../common/status';
 import { dialer, parseAddress } from '../client/dial';
 import { METHODS, findMethod } from '../client/methods';
 import { RpcError, UnaryChannel } from '../client/grpc-unary';

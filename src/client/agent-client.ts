@@ -14,8 +14,8 @@ type ClientOf<M extends GenericServiceDefinition['methods']> = {
   ) => Promise<ReturnType<M[K]['responseType']['decode']>>;
 };
 
-export type AgentApi = ClientOf<(typeof AgentServiceDefinition)['methods']>;
-export type HealthApi = ClientOf<(typeof HealthDefinition)['methods']>;
+type AgentApi = ClientOf<(typeof AgentServiceDefinition)['methods']>;
+type HealthApi = ClientOf<(typeof HealthDefinition)['methods']>;
 
 function bind<D extends GenericServiceDefinition>(channel: UnaryChannel, def: D): ClientOf<D['methods']> {
   const api: Record<string, unknown> = {};
@@ -28,14 +28,6 @@ function bind<D extends GenericServiceDefinition>(channel: UnaryChannel, def: D)
     };
   }
   return api as ClientOf<D['methods']>;
-}
-
-export interface MethodInfo {
-  service: 'agent' | 'health';
-  key: string;
-  path: string;
-  fromJSON: (json: unknown) => unknown;
-  toJSON: (message: unknown) => unknown;
 }
 
 export class AgentClient {

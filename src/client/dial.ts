@@ -7,7 +7,7 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 
-export type AgentAddress =
+type AgentAddress =
   | { kind: 'unix'; path: string }
   | { kind: 'vsock'; cid: number; port: number }
   | { kind: 'hvsock'; path: string; port: number }
@@ -71,11 +71,7 @@ export function connectUnix(path: string, timeoutMs = 15_000): Promise<net.Socke
 }
 
 /** Hybrid vsock: the VMM's unix socket forwards to guest port `port` after a one-line handshake. */
-export async function connectHybridVsock(
-  path: string,
-  port: number,
-  timeoutMs = 10_000,
-): Promise<net.Socket> {
+async function connectHybridVsock(path: string, port: number, timeoutMs = 10_000): Promise<net.Socket> {
   const socket = await connectUnix(path, timeoutMs);
   socket.write(`CONNECT ${port}\n`);
   return new Promise((resolve, reject) => {
@@ -113,7 +109,7 @@ export async function connectHybridVsock(
 /** A dialer gives one connected stream per gRPC connection. */
 export type Dialer = () => Promise<Duplex>;
 
-export type YamuxDialerFactory = (path: string) => Dialer;
+type YamuxDialerFactory = (path: string) => Dialer;
 let yamuxDialerFactory: YamuxDialerFactory | undefined;
 
 /** The yamux transport registers itself here, keeping this module free of it. */

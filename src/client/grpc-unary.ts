@@ -10,7 +10,7 @@
 // 1 MiB answer never waits for WINDOW_UPDATEs (bench/client-overhead.ts).
 import http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
-import { Code as Status } from '../rpc/status';
+import { Code as Status } from '../common/status';
 
 export class RpcError extends Error {
   constructor(

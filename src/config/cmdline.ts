@@ -6,7 +6,7 @@ import type { LogLevel } from '../logging/logger';
 import { parseGoBool, parseGoDuration, parseUint32 } from './go-parse';
 import { parseTraceEndpoint } from '../tracing/endpoint';
 
-export interface CmdlineResult {
+interface CmdlineResult {
   config: AgentConfig;
   warnings: string[];
 }

@@ -20,7 +20,7 @@ export const USAGE = `usage: kata-agent [options]
                        (as agent.trace_endpoint; default vsock://2:4318)
   --version            print the version and exit`;
 
-export interface ParsedFlags {
+interface ParsedFlags {
   config: AgentConfig;
   warnings: string[];
   showVersion: boolean;

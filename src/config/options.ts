@@ -49,7 +49,7 @@ export interface AgentConfig {
   traceEndpoint: string;
 }
 
-export const DEFAULT_HOTPLUG_TIMEOUT_MS = 3000;
+const DEFAULT_HOTPLUG_TIMEOUT_MS = 3000;
 
 export function defaultConfig(): AgentConfig {
   return {

@@ -1,5 +1,5 @@
 // s390x channel devices are named by a bus id "0.<subchannel set>.<4 hex digits>".
-import { invalidArgument } from '../rpc/errors';
+import { invalidArgument } from '../common/errors';
 
 export function checkCcwBusId(busId: string): string {
   const parts = busId.split('.');

@@ -1,7 +1,7 @@
 // Builds the device side of the agent from its configuration: the registry fed by
 // a sysfs scan and the uevent listener, the locator and the DeviceManager.
 import type { AgentConfig } from '../config/options';
-import { SystemPaths } from '../guest/paths';
+import { SystemPaths } from '../common/system-paths';
 import { errorText } from '../common/error-text';
 import type { Logger } from '../logging/logger';
 import { DEFAULT_DEVICE_HANDLERS, type DeviceHandler } from './handlers';
@@ -20,7 +20,7 @@ export interface DeviceSubsystem {
   close(): void;
 }
 
-export interface DeviceSubsystemOptions {
+interface DeviceSubsystemOptions {
   /** Listen for uevents (default true); without it only the sysfs scans feed the registry. */
   listen?: boolean;
   handlers?: readonly DeviceHandler[];

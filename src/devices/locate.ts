@@ -3,9 +3,9 @@
 // the device handlers (container devices) and the storage drivers (mounts).
 import path from 'node:path';
 import { readlink } from 'node:fs/promises';
-import type { SystemPaths } from '../guest/paths';
+import type { SystemPaths } from '../common/system-paths';
 import { errorText } from '../common/error-text';
-import { internal, invalidArgument } from '../rpc/errors';
+import { internal, invalidArgument } from '../common/errors';
 import { checkCcwBusId, isCcwDisk } from './ccw';
 import { rescanPciBus, resolvePciPath } from './pci';
 import type { DeviceRecord, DeviceRegistry } from './registry';
@@ -96,14 +96,14 @@ export class DeviceLocator {
 const PCI_ADDRESS = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
 
 /** Whether a devpath belongs to that PCI device itself, not to a device behind it (when it is a bridge). */
-export function isBelowPciDevice(devpath: string, deviceDir: string): boolean {
+function isBelowPciDevice(devpath: string, deviceDir: string): boolean {
   if (!devpath.startsWith(deviceDir + '/')) return false;
   const next = devpath.slice(deviceDir.length + 1).split('/')[0];
   return !PCI_ADDRESS.test(next);
 }
 
 /** "/dev/vdb" → "vdb"; anything not strictly below /dev is refused. */
-export function deviceName(devicePath: string): string {
+function deviceName(devicePath: string): string {
   const normal = path.posix.normalize(devicePath);
   if (!normal.startsWith('/dev/') || normal !== devicePath || normal.length <= '/dev/'.length) {
     throw invalidArgument(`invalid device path ${JSON.stringify(devicePath)}: expected /dev/<name>`);

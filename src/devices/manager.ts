@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import type { Device } from '../generated/agent';
 import { splitDevT } from '../guest/kernel';
 import { errorText } from '../common/error-text';
-import { internal, invalidArgument } from '../rpc/errors';
+import { internal, invalidArgument } from '../common/errors';
 import { deviceHandlerTable, type DeviceHandler } from './handlers';
 import type { DeviceLocator } from './locate';
 import { DeviceSpecEditor } from './spec';
@@ -47,7 +47,7 @@ export class GuestDeviceManager implements DeviceManager {
 }
 
 /** Major/minor of a device node. */
-export async function deviceNumbers(node: string): Promise<{ major: number; minor: number }> {
+async function deviceNumbers(node: string): Promise<{ major: number; minor: number }> {
   let info;
   try {
     info = await stat(node, { bigint: true });

@@ -3,10 +3,10 @@
 // 0 everywhere). Resolution walks the bridges' pci_bus directories in sysfs.
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { SystemPaths } from '../guest/paths';
+import type { SystemPaths } from '../common/system-paths';
 import { errorText } from '../common/error-text';
 import { listOptional, writeAttribute } from '../guest/sysfs-io';
-import { invalidArgument, internal, notFound } from '../rpc/errors';
+import { invalidArgument, internal, notFound } from '../common/errors';
 
 const SLOT = /^[0-9a-fA-F]{2}$/;
 const MAX_SLOT = 0x1f;

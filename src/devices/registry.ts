@@ -2,8 +2,8 @@
 // kept current by uevents, rebuilt from sysfs after an overrun. Code that needs a
 // hot-plugged device waits here until a matching one is known.
 import type { Logger } from '../logging/logger';
-import { deadlineExceeded } from '../rpc/errors';
-import type { SystemPaths } from '../guest/paths';
+import { deadlineExceeded } from '../common/errors';
+import type { SystemPaths } from '../common/system-paths';
 import { errorText } from '../common/error-text';
 import { scanSysfs } from './sysfs-scan';
 import type { Uevent, UeventSink } from './uevent';
@@ -18,8 +18,8 @@ export interface DeviceRecord {
   minor?: number;
 }
 
-export type DevicePredicate = (device: DeviceRecord) => boolean;
-export type EventObserver = (event: Uevent) => void;
+type DevicePredicate = (device: DeviceRecord) => boolean;
+type EventObserver = (event: Uevent) => void;
 
 interface Waiter {
   predicate: DevicePredicate;

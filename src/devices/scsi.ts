@@ -1,11 +1,11 @@
 // SCSI disks are named by "<target>:<lun>" on the single virtio-scsi controller.
 import path from 'node:path';
-import type { SystemPaths } from '../guest/paths';
+import type { SystemPaths } from '../common/system-paths';
 import { errorText } from '../common/error-text';
 import { listOptional, writeAttribute } from '../guest/sysfs-io';
-import { failedPrecondition, internal, invalidArgument } from '../rpc/errors';
+import { failedPrecondition, internal, invalidArgument } from '../common/errors';
 
-export interface ScsiAddress {
+interface ScsiAddress {
   target: number;
   lun: number;
 }

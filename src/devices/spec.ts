@@ -2,7 +2,7 @@
 // The host wrote its own major/minor into linux.devices and the device-cgroup
 // rules; the guest's differ. All original numbers are indexed before any change,
 // so one device's new numbers can never be mistaken for another's old ones.
-import { internal } from '../rpc/errors';
+import { internal } from '../common/errors';
 import type { SpecDevices } from './types';
 
 type LinuxDevice = NonNullable<NonNullable<SpecDevices['linux']>['devices']>[number];

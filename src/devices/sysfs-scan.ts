@@ -2,7 +2,7 @@
 // agent started listening (or while events were dropped) is still found.
 import { readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { SystemPaths } from '../guest/paths';
+import type { SystemPaths } from '../common/system-paths';
 import { isCode, listOptional } from '../guest/sysfs-io';
 import { eventFromEnv, parseUeventFile, type Uevent } from './uevent';
 

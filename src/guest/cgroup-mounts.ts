@@ -8,6 +8,8 @@ import type { Logger } from '../logging/logger';
 import { native } from '../native/index';
 import { isMounted, type MountFn } from './pid1-mounts';
 import { errorText } from '../common/error-text';
+import { MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_RELATIME, MS_REMOUNT } from '../common/mount-flags';
+import { SystemPaths } from '../common/system-paths';
 
 /** Enabled controllers from /proc/cgroups ("#subsys_name hierarchy num_cgroups enabled"). */
 export function enabledControllers(procCgroups: string): string[] {
@@ -29,7 +31,7 @@ export function subtreeControlLine(controllers: string): string {
     .join(' ');
 }
 
-export interface CgroupMountOptions {
+interface CgroupMountOptions {
   root: string;
   unified: boolean;
   log: Logger;
@@ -49,11 +51,10 @@ export function mountCgroups(options: CgroupMountOptions): void {
 function mountUnified(options: CgroupMountOptions): void {
   const { root, log } = options;
   const mount = options.mount ?? native().mount;
-  const c = native().constants;
-  const dir = path.join(root || '/', 'sys/fs/cgroup');
+  const dir = new SystemPaths(root).cgroupRoot;
   if (!isMounted(root, '/sys/fs/cgroup', 'cgroup2')) {
     fs.mkdirSync(dir, { recursive: true });
-    const flags = c.MS_NOSUID | c.MS_NODEV | c.MS_NOEXEC | c.MS_RELATIME;
+    const flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME;
     mount('cgroup2', dir, 'cgroup2', flags, 'nsdelegate');
   }
   if (options.configure === false) return;
@@ -72,31 +73,30 @@ function mountUnified(options: CgroupMountOptions): void {
 function mountV1(options: CgroupMountOptions): void {
   const { root, log } = options;
   const mount = options.mount ?? native().mount;
-  const c = native().constants;
   let procCgroups: string;
   try {
-    procCgroups = fs.readFileSync(path.join(root || '/', 'proc/cgroups'), 'utf8');
+    procCgroups = fs.readFileSync(new SystemPaths(root).proc('cgroups'), 'utf8');
   } catch {
     log.warn('no /proc/cgroups: no cgroup hierarchies mounted');
     return;
   }
   const controllers = enabledControllers(procCgroups);
-  const base = path.join(root || '/', 'sys/fs/cgroup');
-  const common = c.MS_NOSUID | c.MS_NODEV | c.MS_NOEXEC;
+  const base = new SystemPaths(root).cgroupRoot;
+  const common = MS_NOSUID | MS_NODEV | MS_NOEXEC;
   if (!isMounted(root, '/sys/fs/cgroup', 'tmpfs')) mount('tmpfs', base, 'tmpfs', common, 'mode=755');
   const mounted: string[] = [];
   for (const name of controllers) {
     const dir = path.join(base, name);
     try {
       fs.mkdirSync(dir, { recursive: true });
-      mount('cgroup', dir, 'cgroup', common | c.MS_RELATIME, name);
+      mount('cgroup', dir, 'cgroup', common | MS_RELATIME, name);
       mounted.push(name);
     } catch (err) {
       // 1.x gave up on the first failure; one odd controller should not cost the others.
       log.warn({ controller: name, error: errorText(err) }, 'cannot mount cgroup hierarchy');
     }
   }
-  mount(null, base, null, c.MS_REMOUNT | c.MS_RDONLY | common, 'mode=755');
+  mount(null, base, null, MS_REMOUNT | MS_RDONLY | common, 'mode=755');
   if (options.configure !== false && mounted.includes('memory')) {
     // Older kernels default to flat memory accounting; newer ones only accept 1.
     const file = path.join(base, 'memory/memory.use_hierarchy');

@@ -1,7 +1,7 @@
 // SetGuestDateTime: a guest resumed from a snapshot or paused for long has a stale
 // clock. The setter is injected so that tests never touch a real clock.
 import { native } from '../native';
-import { internal, invalidArgument } from '../rpc/errors';
+import { internal, invalidArgument } from '../common/errors';
 import { errorText } from '../common/error-text';
 
 export type ClockSetter = (seconds: number, microseconds: number) => void;

@@ -19,10 +19,10 @@ import { adoptStream } from '../native/adopt';
 import { stopListening } from '../transport/unix';
 import { errorText } from '../common/error-text';
 
-export const DEFAULT_SHELLS = ['/bin/bash', '/bin/sh'];
+const DEFAULT_SHELLS = ['/bin/bash', '/bin/sh'];
 const SEARCH_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
-export interface DebugConsoleOptions {
+interface DebugConsoleOptions {
   log: Logger;
   /** Run a shell on this terminal device, restarted when it exits (e.g. /dev/console). */
   consolePath?: string;
@@ -41,7 +41,7 @@ export function findShell(candidates: readonly string[]): string | undefined {
 }
 
 /** An executable by name, from PATH and the usual directories. */
-export function findProgram(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+function findProgram(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const dirs = [...(env.PATH ?? '').split(':').filter(Boolean), ...SEARCH_PATH];
   for (const dir of dirs) {
     const full = path.join(dir, name);

@@ -8,8 +8,9 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { CopyFileRequest } from '../generated/agent';
-import { failedPrecondition, invalidArgument } from '../rpc/errors';
-import { pathInOpenDirectory } from './paths';
+import { failedPrecondition, invalidArgument } from '../common/errors';
+import { KeyedMutex } from '../common/mutex';
+import { pathInOpenDirectory } from '../common/system-paths';
 import { isCode } from './sysfs-io';
 
 const O = constants;
@@ -20,7 +21,7 @@ const EXISTING_TEMP = O.O_WRONLY | O.O_NOFOLLOW | O.O_NONBLOCK;
 const NAME_MAX = 255;
 
 export class FileCopier {
-  private readonly busy = new Map<string, Promise<void>>();
+  private readonly busy = new KeyedMutex<string>();
 
   constructor(
     /** Prefix of the guest's filesystem ("" in a guest). */
@@ -33,14 +34,7 @@ export class FileCopier {
     const components = checkPath(request.path);
     checkNumbers(request, this.maxBytes);
     // Chunks of one file are applied in order, one at a time.
-    const previous = this.busy.get(request.path) ?? Promise.resolve();
-    const current = previous.catch(() => undefined).then(() => this.writeChunk(request, components));
-    this.busy.set(request.path, current);
-    try {
-      await current;
-    } finally {
-      if (this.busy.get(request.path) === current) this.busy.delete(request.path);
-    }
+    await this.busy.run(request.path, () => this.writeChunk(request, components));
   }
 
   private async writeChunk(request: CopyFileRequest, components: string[]): Promise<void> {

@@ -7,8 +7,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { DeviceRegistry } from '../devices/registry';
 import type { Logger } from '../logging/logger';
 import { CpusetWidener, type CpusetTarget } from './cpuset';
-import type { SystemPaths } from './paths';
+import type { SystemPaths } from '../common/system-paths';
 import { errorText } from '../common/error-text';
+import { Mutex } from '../common/mutex';
 import { readdirStrict, readOptionalAttribute, writeAttribute } from './sysfs-io';
 
 export interface CpuOnlineTiming {
@@ -21,7 +22,7 @@ export interface CpuOnlineTiming {
 export const DEFAULT_CPU_ONLINE_TIMING: CpuOnlineTiming = { rounds: 100, intervalMs: 100 };
 
 export class CpuMemOnliner {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly lock = new Mutex();
   private readonly cpusets: CpusetWidener;
 
   constructor(
@@ -36,9 +37,7 @@ export class CpuMemOnliner {
 
   /** One request at a time: two concurrent calls would count the same CPUs twice. */
   online(nbCpus: number, cpuOnly: boolean): Promise<void> {
-    const run = this.queue.then(() => this.onlineNow(nbCpus, cpuOnly));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.lock.run(() => this.onlineNow(nbCpus, cpuOnly));
   }
 
   private async onlineNow(nbCpus: number, cpuOnly: boolean): Promise<void> {
@@ -92,7 +91,7 @@ export class CpuMemOnliner {
   }
 }
 
-export interface MemoryAutoOnline {
+interface MemoryAutoOnline {
   stop(): void;
   /** Settles once every write started so far has finished. */
   idle(): Promise<void>;

@@ -3,7 +3,7 @@
 // cpuset naming an offline CPU or one its parent cgroup does not allow.
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import type { SystemPaths } from './paths';
+import type { SystemPaths } from '../common/system-paths';
 import { errorText } from '../common/error-text';
 import { isCode, readAttribute, writeAttribute } from './sysfs-io';
 

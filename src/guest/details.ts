@@ -3,9 +3,9 @@
 import { stat, readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import type { AgentDetails, GuestDetailsRequest, GuestDetailsResponse } from '../generated/agent';
-import { unknown } from '../rpc/errors';
+import { unknown } from '../common/errors';
 import { AGENT_VERSION } from '../version';
-import type { SystemPaths } from './paths';
+import type { SystemPaths } from '../common/system-paths';
 import { errorText } from '../common/error-text';
 import { isCode, readOptionalAttribute } from './sysfs-io';
 
@@ -57,10 +57,7 @@ export async function supportsProbe(paths: SystemPaths): Promise<boolean> {
   return acpi !== '1';
 }
 
-export async function agentDetails(
-  paths: SystemPaths,
-  capabilities: AgentCapabilities,
-): Promise<AgentDetails> {
+async function agentDetails(paths: SystemPaths, capabilities: AgentCapabilities): Promise<AgentDetails> {
   return {
     version: AGENT_VERSION,
     init_daemon: process.pid === 1,

@@ -7,7 +7,7 @@ import { CpuMemOnliner, DEFAULT_CPU_ONLINE_TIMING, type CpuOnlineTiming } from '
 import type { CpusetTarget } from './cpuset';
 import { FileCopier } from './copy-file';
 import type { AgentCapabilities } from './details';
-import { SystemPaths } from './paths';
+import { SystemPaths } from '../common/system-paths';
 import type { EntropyIoctls } from './random';
 
 export interface GuestOperations {
@@ -20,7 +20,7 @@ export interface GuestOperations {
   log: Logger;
 }
 
-export interface GuestOperationsOptions {
+interface GuestOperationsOptions {
   /** Cgroups of the running containers (OnlineCPUMem widens their cpusets); none by default. */
   containerCgroups?: () => readonly CpusetTarget[];
   capabilities: AgentCapabilities;

@@ -13,10 +13,10 @@ import { mountCgroups } from './cgroup-mounts';
 import { basicMounts, bindPtmx, mountStep } from './pid1-mounts';
 import { errorText } from '../common/error-text';
 
-export const PID1_PATH = '/bin:/sbin:/usr/bin:/usr/sbin';
+const PID1_PATH = '/bin:/sbin:/usr/bin:/usr/sbin';
 
 /** Signals that must not end PID 1: console keys (INT, QUIT), hang-ups, stray ones. */
-export const IGNORED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR2'];
+const IGNORED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR2'];
 const SHUTDOWN_GRACE_MS = 5000;
 
 export function isPid1(): boolean {
@@ -81,7 +81,7 @@ export function mountBasics(root: string, log: Logger): void {
   for (const step of basicMounts()) mountStep(root, step, log);
 }
 
-export interface Pid1Options {
+interface Pid1Options {
   root: string;
   unifiedCgroupHierarchy: boolean;
   log: Logger;

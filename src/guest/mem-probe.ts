@@ -1,7 +1,7 @@
 // MemHotplugByProbe: on kernels without ACPI memory hotplug the host tells the
 // guest where new memory lies, one physical address per write to the probe file.
-import { invalidArgument } from '../rpc/errors';
-import type { SystemPaths } from './paths';
+import { invalidArgument } from '../common/errors';
+import type { SystemPaths } from '../common/system-paths';
 import { errorText } from '../common/error-text';
 import { writeAttribute } from './sysfs-io';
 

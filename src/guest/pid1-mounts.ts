@@ -7,6 +7,8 @@ import path from 'node:path';
 import type { Logger } from '../logging/logger';
 import { native } from '../native/index';
 import { errorText } from '../common/error-text';
+import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID } from '../common/mount-flags';
+import { SystemPaths } from '../common/system-paths';
 
 export type MountFn = (
   source: string | null,
@@ -16,7 +18,7 @@ export type MountFn = (
   data: string | null,
 ) => void;
 
-export interface MountStep {
+interface MountStep {
   source: string;
   target: string;
   fstype: string;
@@ -27,8 +29,6 @@ export interface MountStep {
 }
 
 export function basicMounts(): MountStep[] {
-  const c = native().constants;
-  const { MS_NOSUID, MS_NODEV, MS_NOEXEC } = c;
   return [
     { source: 'proc', target: '/proc', fstype: 'proc', flags: MS_NOSUID | MS_NODEV | MS_NOEXEC, data: '' },
     { source: 'sysfs', target: '/sys', fstype: 'sysfs', flags: MS_NOSUID | MS_NODEV | MS_NOEXEC, data: '' },
@@ -53,7 +53,7 @@ export function basicMounts(): MountStep[] {
   ];
 }
 
-export interface MountInfo {
+interface MountInfo {
   mountPoint: string;
   fstype: string;
   options: string;
@@ -76,7 +76,7 @@ export function parseMountInfo(text: string): MountInfo[] {
 /** Our mounts, from the proc under `root` (empty before proc is mounted). */
 export function currentMounts(root: string): MountInfo[] {
   try {
-    return parseMountInfo(fs.readFileSync(path.join(root || '/', 'proc/self/mountinfo'), 'utf8'));
+    return parseMountInfo(fs.readFileSync(new SystemPaths(root).selfMountInfo, 'utf8'));
   } catch {
     return [];
   }
@@ -113,10 +113,10 @@ export function mountStep(
 
 /** /dev/ptmx opens the devpts instance mounted at /dev/pts (bound over it: nothing in devtmpfs changes). */
 export function bindPtmx(root: string, log: Logger, mount: MountFn = native().mount): void {
-  const dev = path.join(root || '/', 'dev');
+  const dev = new SystemPaths(root).dev();
   const ptmx = path.join(dev, 'ptmx');
   const target = path.join(dev, 'pts/ptmx');
   if (!fs.existsSync(ptmx)) fs.writeFileSync(ptmx, '');
-  mount(target, ptmx, null, native().constants.MS_BIND, null);
+  mount(target, ptmx, null, MS_BIND, null);
   log.debug({ ptmx }, 'ptmx bound to the devpts instance');
 }

@@ -4,8 +4,8 @@ import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Logger } from '../logging/logger';
 import { native, type NativeBinding } from '../native';
-import { invalidArgument } from '../rpc/errors';
-import type { SystemPaths } from './paths';
+import { invalidArgument } from '../common/errors';
+import type { SystemPaths } from '../common/system-paths';
 import { errorText } from '../common/error-text';
 
 /** The kernel accepts no more than this per RNDADDENTROPY; the rest is still mixed in by the write. */

@@ -1,7 +1,6 @@
 // Guest services beside the gRPC channels, each off unless its option is set:
 // log forwarding (agent.log_vport) and the debug console (agent.debug_console,
 // agent.debug_console_vport). A port that cannot be opened is logged, not fatal.
-import path from 'node:path';
 import type net from 'node:net';
 import type { AgentConfig } from '../config/options';
 import type { AgentLogging } from '../logging/logger';
@@ -9,8 +8,9 @@ import { LogForwarder } from '../logging/forward';
 import { createVsockServer } from '../transport/vsock';
 import { DebugConsole } from './console';
 import { errorText } from '../common/error-text';
+import { SystemPaths } from '../common/system-paths';
 
-export interface GuestServices {
+interface GuestServices {
   close(): Promise<void>;
 }
 
@@ -47,7 +47,7 @@ export async function startGuestServices(
   } else if (config.debugConsole) {
     const debugConsole = new DebugConsole({
       log,
-      consolePath: path.join(config.sysRoot || '/', 'dev/console'),
+      consolePath: new SystemPaths(config.sysRoot).console,
     });
     closers.push(() => debugConsole.close());
   }

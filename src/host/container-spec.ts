@@ -6,7 +6,7 @@ import { Spec, type Mount } from '../generated/oci';
 /** Where the kataShared share is mounted in the guest (Kata 1.x's path). */
 export const GUEST_SHARED_DIR = '/run/kata-containers/shared/containers/';
 
-export interface ContainerSpecInput {
+interface ContainerSpecInput {
   id: string;
   /** Root filesystem path in the guest. */
   rootfs: string;

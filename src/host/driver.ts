@@ -13,7 +13,7 @@ import { GUEST_AGENT_DIR } from './image/layout';
 import path from 'node:path';
 import type { SandboxShare } from './sandbox-share';
 
-export interface SequenceOptions extends AgentVmOptions {
+interface SequenceOptions extends AgentVmOptions {
   /** Containers run (create, start, wait, remove) before the second RSS reading; 0 skips it. */
   rssContainers?: number;
   onStage?: (s: StageTiming) => void;
@@ -51,7 +51,7 @@ export interface SequenceResult {
   guestRootMount: string;
 }
 
-export const SANDBOX_ID = 'kata-vm-sandbox';
+const SANDBOX_ID = 'kata-vm-sandbox';
 export const GREETING = 'Hello from a container in a Kata VM';
 const DISK_ID = 'disk1';
 const DISK_SLOT = 1;

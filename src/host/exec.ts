@@ -2,12 +2,12 @@
 // an error that carries the command and what it printed.
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 
-export interface RunResult {
+interface RunResult {
   stdout: string;
   stderr: string;
 }
 
-export interface RunOptions {
+interface RunOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   /** Bytes written to the tool's stdin. */

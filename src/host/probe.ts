@@ -9,7 +9,7 @@ import { detectAccel } from './accel';
 import type { GuestImage } from './image/build';
 import { QemuVm } from './qemu';
 
-export interface ProbeResult {
+interface ProbeResult {
   accel: string;
   findings: Record<string, string>;
   /** What the guest said on the serial port. */

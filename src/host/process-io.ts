@@ -1,6 +1,6 @@
 // The host's side of a container process, as a Kata runtime drives it: read
 // stdout/stderr until the agent says EOF, then WaitProcess for the exit code.
-import { Code } from '../rpc/status';
+import { Code } from '../common/status';
 import type { AgentClient } from '../client/agent-client';
 import { RpcError } from '../client/grpc-unary';
 import { CreateContainerRequest, ExecProcessRequest, type Storage } from '../generated/agent';
@@ -8,7 +8,7 @@ import { Process, type Spec } from '../generated/oci';
 
 const READ_SIZE = 32 * 1024;
 
-export interface ProcessResult {
+interface ProcessResult {
   stdout: string;
   stderr: string;
   exitCode: number;
@@ -19,7 +19,7 @@ function isEof(err: unknown): boolean {
 }
 
 /** Reads one stream of a process until EOF, passing each chunk on as it arrives. */
-export async function readToEnd(
+async function readToEnd(
   client: AgentClient,
   containerId: string,
   execId: string,
@@ -56,7 +56,7 @@ export async function collect(
   return { stdout, stderr, exitCode };
 }
 
-export interface NewContainer {
+interface NewContainer {
   id: string;
   spec: Spec;
   storages?: Storage[];
@@ -80,7 +80,7 @@ let execCounter = 0;
 const EXEC_PATH = 'PATH=/bin:/usr/bin:/sbin:/usr/sbin';
 
 /** Runs `args` in a running container and collects its output and exit code. */
-export async function execIn(
+async function execIn(
   client: AgentClient,
   containerId: string,
   args: string[],

@@ -4,7 +4,7 @@
 // the kataShared virtio-9p share, a virtio-scsi controller, tap NICs), plus a
 // QMP socket. The kernel boots directly (PVH) from the uncompressed vmlinux.
 import type { ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Accel } from './accel';
 import { QEMU } from './accel';
@@ -14,7 +14,7 @@ import { spawnTied } from './exec';
 import type { GuestImage } from './image/build';
 import { QmpClient } from './qmp';
 
-export const SERIAL_PORT_NAME = 'agent.channel.0';
+const SERIAL_PORT_NAME = 'agent.channel.0';
 /** qemu's id of that port: its VSERPORT_CHANGE events say when the guest opens it. */
 export const SERIAL_PORT_ID = 'channel0-port';
 export const SHARE_TAG = 'kataShared';
@@ -30,7 +30,7 @@ export const SCSI_CONTROLLER_ID = 'scsi0';
  * nr_cpus follows maxcpus. Kernel messages and /init's output go to the
  * virtconsole (hvc0), which qemu puts on its stdout.
  */
-export function runtimeKernelParams(maxCpus: number): string[] {
+function runtimeKernelParams(maxCpus: number): string[] {
   return [
     ...['tsc=reliable', 'no_timer_check', 'rcupdate.rcu_expedited=1'],
     ...['i8042.direct=1', 'i8042.dumbkbd=1', 'i8042.nopnp=1', 'i8042.noaux=1'],
@@ -84,19 +84,9 @@ export interface VmOptions {
 
 export type RootfsForm = 'initrd' | 'dax';
 
-export interface VmExit {
+interface VmExit {
   code: number | null;
   signal: NodeJS.Signals | null;
-}
-
-/** Whether this host can give a guest vsock (it needs vhost-vsock). */
-export function hostHasVhostVsock(): boolean {
-  try {
-    accessSync('/dev/vhost-vsock', constants.R_OK | constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function kernelCommandLine(o: VmOptions): string {

@@ -4,7 +4,7 @@
 import net from 'node:net';
 import { EventEmitter } from 'node:events';
 
-export interface QmpEvent {
+interface QmpEvent {
   event: string;
   data?: Record<string, unknown>;
   timestamp?: { seconds: number; microseconds: number };
@@ -26,14 +26,14 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-export interface HotpluggableCpu {
+interface HotpluggableCpu {
   type: string;
   'vcpus-count': number;
   props: Record<string, number>;
   'qom-path'?: string;
 }
 
-export interface DiskHotplug {
+interface DiskHotplug {
   /** Device and block node ids (the node is `${id}-node`). */
   id: string;
   file: string;
@@ -44,7 +44,7 @@ export interface DiskHotplug {
   readOnly?: boolean;
 }
 
-export interface ScsiDiskHotplug {
+interface ScsiDiskHotplug {
   /** Device and block node ids (the node is `${id}-node`). */
   id: string;
   file: string;

@@ -15,12 +15,12 @@ import {
 import { continuationFlood, type FloodResult } from './continuation-flood';
 import { StageTimer, type StageTiming } from './stage-timer';
 
-export interface RuntimeFlowOptions extends AgentVmOptions {
+interface RuntimeFlowOptions extends AgentVmOptions {
   recording: RecordedCall[];
   onStage?: (s: StageTiming) => void;
 }
 
-export interface RuntimeFlowResult {
+interface RuntimeFlowResult {
   stages: StageTiming[];
   replay: RuntimeReplay;
   streams: StreamOutcome[];
@@ -43,7 +43,7 @@ export interface RuntimeFlowResult {
   shutdownReason: string;
 }
 
-export interface FlowIds {
+interface FlowIds {
   sandbox: string;
   container: string;
   exec1: string;

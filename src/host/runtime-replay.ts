@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { AgentClient } from '../client/agent-client';
 import { RpcError } from '../client/grpc-unary';
 import { findMethod, type MethodCodec } from '../client/methods';
-import { Code, codeName } from '../rpc/status';
+import { Code, codeName } from '../common/status';
 
 export interface RecordedCall {
   seq: number;
@@ -28,7 +28,7 @@ export interface Answer {
   response?: unknown;
 }
 
-export interface CallOutcome {
+interface CallOutcome {
   call: RecordedCall;
   /** The request as sent, placeholders replaced. */
   request: unknown;
@@ -118,8 +118,7 @@ export async function call(
 }
 
 const isEnd = (a: Answer): boolean => a.code !== 'OK';
-export const isEof = (a: Answer | undefined): boolean =>
-  a?.code === codeName(Code.UNKNOWN) && a.message === 'EOF';
+const isEof = (a: Answer | undefined): boolean => a?.code === codeName(Code.UNKNOWN) && a.message === 'EOF';
 
 interface StreamState {
   outcome: StreamOutcome;

@@ -9,7 +9,7 @@ import { toLogfmt } from './logfmt';
 import { rfc3339Nano, type LogSinks } from './logger';
 import { stopListening } from '../transport/unix';
 
-export interface LogForwarderOptions {
+interface LogForwarderOptions {
   sinks: LogSinks;
   /** A listening (or about to listen) server: vsock in a guest, anything in tests. */
   server: net.Server;

@@ -7,7 +7,7 @@ import { toLogfmt } from './logfmt';
 
 export type Logger = pino.Logger;
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
-export type LineSink = (line: string) => void;
+type LineSink = (line: string) => void;
 
 // pino's numeric levels to the names logrus prints.
 const LEVEL_NAMES: Record<number, string> = {
@@ -50,7 +50,7 @@ export class LogSinks {
   }
 }
 
-export interface LoggerOptions {
+interface LoggerOptions {
   level: LogLevel;
   /** Where lines go first; stderr by default. */
   primary?: LineSink;

@@ -5,7 +5,7 @@
 // Loaded only when a metrics endpoint is configured.
 import { readdirSync } from 'node:fs';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { Code } from '../rpc/status';
+import { Code } from '../common/status';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CallObserver } from '../rpc/service';
 import { AGENT_VERSION } from '../version';

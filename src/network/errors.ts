@@ -1,8 +1,8 @@
 // How a kernel refusal reaches the client: a gRPC status that says what kind
 // of problem it is, and a message naming the step, the kernel's text and the
 // errno name ("could not add route ...: Network is unreachable (ENETUNREACH)").
-import { Code } from '../rpc/status';
-import { AgentError } from '../rpc/errors';
+import { Code } from '../common/status';
+import { AgentError } from '../common/errors';
 import { NetlinkError } from './netlink/errno';
 import { errorText } from '../common/error-text';
 

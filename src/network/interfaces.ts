@@ -1,7 +1,7 @@
 // UpdateInterface and ListInterfaces: links and their addresses in the
 // protocol's types.
 import { IPFamily, type Interface } from '../generated/types';
-import { notFound } from '../rpc/errors';
+import { notFound } from '../common/errors';
 import { isErrno, kernelRefusal } from './errors';
 import { broadcastOf, formatIp, formatMac, type IpPrefix } from './ip';
 import type { AddressMessage } from './netlink/address';
@@ -18,7 +18,7 @@ import type { Rtnetlink } from './netlink/rtnetlink';
 import type { InterfaceRequest } from './requests';
 
 /** A link as the protocol shows it; `device` and `pciPath` are the host's names, unknown here. */
-export function describeLink(link: LinkMessage, addresses: readonly AddressMessage[]): Interface {
+function describeLink(link: LinkMessage, addresses: readonly AddressMessage[]): Interface {
   return {
     device: '',
     name: link.name,
@@ -45,7 +45,7 @@ export async function listInterfaces(rtnl: Rtnetlink): Promise<Interface[]> {
 }
 
 /** Names the MAC, what the guest has instead, and the usual reasons (the NIC or its driver missing). */
-export function noDeviceWithMac(hwAddr: Buffer, links: readonly LinkMessage[]): string {
+function noDeviceWithMac(hwAddr: Buffer, links: readonly LinkMessage[]): string {
   const others = links
     .filter((l) => l.address?.some((b) => b !== 0))
     .map((l) => `${l.name} ${formatMac(l.address as Buffer)}`);

@@ -15,7 +15,7 @@ export interface IpPrefix extends IpAddress {
   prefixLength: number;
 }
 
-export function maxPrefixLength(family: Family): number {
+function maxPrefixLength(family: Family): number {
   return family === AF_INET ? 32 : 128;
 }
 
@@ -95,7 +95,7 @@ export function parsePrefixLength(mask: string, family: Family): number | undefi
 }
 
 /** The address with every bit after `prefixLength` cleared. */
-export function networkOf(bytes: Buffer, prefixLength: number): Buffer {
+function networkOf(bytes: Buffer, prefixLength: number): Buffer {
   const out = Buffer.from(bytes);
   for (let bit = prefixLength; bit < out.length * 8; bit++) out[bit >> 3] &= ~(0x80 >> (bit & 7));
   return out;

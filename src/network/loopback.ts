@@ -4,7 +4,7 @@ import { IFF_UP } from './netlink/constants';
 import { NetlinkSocket } from './netlink/socket';
 import { Rtnetlink } from './netlink/rtnetlink';
 import { kernelRefusal } from './errors';
-import { notFound } from '../rpc/errors';
+import { notFound } from '../common/errors';
 
 /** Sets lo up, on `rtnl` or on a socket of its own. */
 export async function bringUpLoopback(rtnl?: Rtnetlink): Promise<void> {

@@ -1,7 +1,7 @@
 // AddARPNeighbors: static ARP (IPv4) and NDP (IPv6) entries.
 import type { ARPNeighbor } from '../generated/types';
 import { IPFamily } from '../generated/types';
-import { notFound } from '../rpc/errors';
+import { notFound } from '../common/errors';
 import { kernelRefusal } from './errors';
 import { formatIp, formatMac } from './ip';
 import { AF_INET } from './netlink/constants';

@@ -2,7 +2,7 @@
 // without the kernel is judged here, before anything changes, so that bad
 // input fails whole with INVALID_ARGUMENT instead of half-applied.
 import type { ARPNeighbor, Interface, IPAddress, Route } from '../generated/types';
-import { invalidArgument } from '../rpc/errors';
+import { invalidArgument } from '../common/errors';
 import { AF_INET, IFF_NOARP } from './netlink/constants';
 import {
   parseCidr,
@@ -112,7 +112,7 @@ export function parseInterfaceRequest(iface: Interface): InterfaceRequest {
   };
 }
 
-export function describeRoute(r: Route): string {
+function describeRoute(r: Route): string {
   return `dest(${r.dest})/gw(${r.gateway})/dev(${r.device})`;
 }
 

@@ -1,6 +1,6 @@
 // UpdateRoutes and ListRoutes over the main routing table.
 import type { Route } from '../generated/types';
-import { notFound } from '../rpc/errors';
+import { notFound } from '../common/errors';
 import { isErrno, kernelRefusal } from './errors';
 import { formatCidr, formatIp } from './ip';
 import { RT_TABLE_MAIN, RTM_F_CLONED, RTN_UNICAST, RTPROT_BOOT, RTPROT_KERNEL } from './netlink/constants';

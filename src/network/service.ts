@@ -2,6 +2,7 @@
 // operation at a time so that an UpdateRoutes never interleaves with an
 // UpdateInterface that is renaming or readdressing the same links.
 import type { ARPNeighbor, Interface, Route } from '../generated/types';
+import { Mutex } from '../common/mutex';
 import { listInterfaces, updateInterface } from './interfaces';
 import { bringUpLoopback } from './loopback';
 import { addNeighbours, listNeighbours } from './neighbours';
@@ -13,7 +14,7 @@ import { listRoutes, updateRoutes } from './routes';
 export class NetworkService {
   private readonly socket: NetlinkSocket;
   private readonly rtnl: Rtnetlink;
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly lock = new Mutex();
 
   constructor(options: NetlinkSocketOptions = {}) {
     this.socket = new NetlinkSocket(options);
@@ -50,13 +51,11 @@ export class NetworkService {
 
   /** Waits for running operations, then closes the socket. */
   async close(): Promise<void> {
-    await this.tail.catch(() => undefined);
+    await this.lock.idle();
     await this.socket.close();
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(work, work);
-    this.tail = run.catch(() => undefined);
-    return run;
+    return this.lock.run(work);
   }
 }

@@ -5,7 +5,7 @@
 import { exitCodeOf, type ExitStatus } from './reaper';
 import type { ProcessIo } from './stdio';
 
-export type ProcessState = 'created' | 'running' | 'exited';
+type ProcessState = 'created' | 'running' | 'exited';
 
 export class ContainerProcess {
   state: ProcessState = 'created';

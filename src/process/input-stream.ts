@@ -3,7 +3,7 @@
 // closing is idempotent and never waits behind a blocked write (the close happens
 // after pending writes drain).
 import type { Writable } from 'node:stream';
-import { unknown } from '../rpc/errors';
+import { unknown } from '../common/errors';
 
 export class InputStream {
   private closed = false;

@@ -5,7 +5,7 @@
 // dropped; past a high-water mark the source is paused so that back-pressure
 // reaches the container instead of the agent's memory.
 import type { Readable } from 'node:stream';
-import { endOfStream } from '../rpc/errors';
+import { endOfStream } from '../common/errors';
 
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
 

@@ -11,7 +11,7 @@ export interface ProcessWatcher {
   watch(pid: number): Promise<ExitStatus>;
 }
 
-export class ReaperLease implements ProcessWatcher {
+class ReaperLease implements ProcessWatcher {
   private started = false;
   constructor(private readonly reaper: Reaper) {}
 

@@ -17,7 +17,7 @@ export interface ExitWatcher {
   watch(pid: number): Promise<ExitStatus>;
 }
 
-export interface RunChildOptions {
+interface RunChildOptions {
   env: NodeJS.ProcessEnv;
   stdio: readonly [StdioSpec, StdioSpec, StdioSpec];
   /** Leave SIGPIPE ignored in the child (Node ignores it; the child inherits that). */

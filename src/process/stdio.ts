@@ -7,7 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { adoptedFd, adoptStream } from '../native/adopt';
 import { native } from '../native';
-import { failedPrecondition } from '../rpc/errors';
+import { failedPrecondition } from '../common/errors';
 import { ConsoleSocket } from './console-socket';
 import { InputStream } from './input-stream';
 import { OutputStream } from './output-stream';
@@ -31,7 +31,7 @@ export interface ProcessIo {
   holdSlave?(pid: number): void;
 }
 
-export interface StdioOptions {
+interface StdioOptions {
   terminal: boolean;
   /** F_SETPIPE_SZ for stdout/stderr; 0 keeps the kernel default. */
   pipeSize: number;
@@ -40,7 +40,7 @@ export interface StdioOptions {
 }
 
 /** stdio being set up around one runtime call (create or exec). */
-export interface PendingStdio {
+interface PendingStdio {
   /** The runtime child's fds 0, 1 and 2. */
   readonly childFds: readonly [number | 'ignore', number | 'ignore', number | 'ignore'];
   readonly consoleSocket?: string;

@@ -10,13 +10,13 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { errorText } from '../common/error-text';
 import type { Logger } from '../logging/logger';
-import { AgentError } from './errors';
+import { AgentError } from '../common/errors';
 import { H2Connection } from './h2/connection';
 import type { H2Limits } from './h2/limits';
 import { ErrorCode } from './h2/frames';
 import type { HeaderField } from './h2/hpack';
 import type { H2Stream } from './h2/stream';
-import { Code } from './status';
+import { Code } from '../common/status';
 import type { CallMetadata } from './types';
 
 /** One call as the method handlers see it. */

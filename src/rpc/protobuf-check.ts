@@ -18,7 +18,7 @@ const FIXED32 = 5;
 const MAX_GROUP_DEPTH = 64;
 const MAX_MESSAGE_DEPTH = 100;
 
-export class MalformedProtobuf extends Error {}
+class MalformedProtobuf extends Error {}
 
 /** Throws MalformedProtobuf; `typeName` (e.g. "grpc.CreateContainerRequest") enables the schema checks. */
 export function checkWellFormed(bytes: Uint8Array, typeName?: string): void {

@@ -12,7 +12,7 @@ import type { AgentHandlers, HealthHandlers } from './types';
 // Large enough for CopyFile chunks and WriteStdin bursts; 1.x allowed 4 MiB in.
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
-export interface AgentServerOptions {
+interface AgentServerOptions {
   agent: Partial<AgentHandlers>;
   health: HealthHandlers;
   log: Logger;

@@ -4,11 +4,11 @@
 // feeds the observers (tracing, metrics) and answers UNIMPLEMENTED for RPCs no
 // module provides. Handlers only validate and delegate.
 import type { Logger } from '../logging/logger';
-import { AgentError, invalidArgument, toStatus, unimplemented } from './errors';
+import { AgentError, invalidArgument, toStatus, unimplemented } from '../common/errors';
 import type { UnaryHandler, WireCall } from './grpc-wire';
 import { REQUEST_TYPES } from '../generated/wire-schema';
 import { checkWellFormed } from './protobuf-check';
-import { Code, codeName } from './status';
+import { Code, codeName } from '../common/status';
 import type { CallContext, GenericServiceDefinition } from './types';
 import { findNulString } from './validate';
 import { errorText } from '../common/error-text';

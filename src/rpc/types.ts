@@ -20,7 +20,7 @@ export interface CallContext {
 }
 
 /** A message codec as ts-proto generates it: what the wire needs of it. */
-export interface MessageType {
+interface MessageType {
   encode(message: never): { finish(): Uint8Array };
   decode(input: Uint8Array): unknown;
 }
@@ -41,4 +41,3 @@ type HandlersOf<M extends GenericServiceDefinition['methods']> = {
 /** Keyed by the generated (camelCase) method names: createContainer, readStdout, ... */
 export type AgentHandlers = HandlersOf<(typeof AgentServiceDefinition)['methods']>;
 export type HealthHandlers = HandlersOf<(typeof HealthDefinition)['methods']>;
-export type AgentMethod = keyof AgentHandlers;

@@ -1,6 +1,6 @@
 // Request checks shared by all handlers. Messages name the field so that a
 // human reading the client's error knows what to fix.
-import { invalidArgument } from './errors';
+import { invalidArgument } from '../common/errors';
 
 // Ids become path components (bundle dirs, cgroup names): keep them to a safe alphabet.
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$/;
@@ -17,11 +17,6 @@ export function requireId(value: string, field: string): string {
 /** A sub-message the request cannot do without. */
 export function requireField<T>(value: T | undefined | null, field: string): T {
   if (value === undefined || value === null) throw invalidArgument(`${field} is missing`);
-  return value;
-}
-
-export function requireNonEmpty(value: string, field: string): string {
-  if (!value) throw invalidArgument(`${field} is empty`);
   return value;
 }
 

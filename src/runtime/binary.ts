@@ -6,12 +6,13 @@
 import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../logging/logger';
+import { MS_BIND, MS_RDONLY, MS_REMOUNT } from '../common/mount-flags';
 import { native } from '../native';
 import { errorText } from '../common/error-text';
 
 const CLONED_BINARY_ENV = '_LIBCONTAINER_CLONED_BINARY';
 
-export interface ExposedBinary {
+interface ExposedBinary {
   path: string;
   env: NodeJS.ProcessEnv;
   /** Unmounts it. */
@@ -42,14 +43,14 @@ export function exposeReadOnly(name: string, dir: string, log: Logger): ExposedB
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     writeFileSync(target, '', { mode: 0o500 });
-    n.mount(source, target, null, n.constants.MS_BIND, null);
+    n.mount(source, target, null, MS_BIND, null);
   } catch (err) {
     log.info({ error: errorText(err) }, 'runtime binary not exposed read-only');
     rmSync(target, { force: true });
     return undefined;
   }
   try {
-    n.mount(null, target, null, n.constants.MS_BIND | n.constants.MS_REMOUNT | n.constants.MS_RDONLY, null);
+    n.mount(null, target, null, MS_BIND | MS_REMOUNT | MS_RDONLY, null);
   } catch (err) {
     log.info({ error: errorText(err) }, 'runtime binary not exposed read-only');
     n.umount2(target, n.constants.MNT_DETACH);

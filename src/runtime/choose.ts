@@ -6,7 +6,7 @@
 import type { CgroupLayout } from '../cgroups/layout';
 import type { OciRuntimeName } from '../config/options';
 
-export interface RuntimeChoice {
+interface RuntimeChoice {
   name: OciRuntimeName;
   /** Why the configured runtime was not used, or why it will fail. */
   warning?: string;

@@ -3,15 +3,13 @@
 // `kill`, `delete`, `pause`/`resume`, `update`. Runtime diagnostics go to a JSON log
 // file, never to the container's stdio, and a failure surfaces with the runtime's
 // own message.
-import { spawn, type StdioOptions } from 'node:child_process';
 import { withSpan } from '../tracing/span-api';
 import { mkdirSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { OciRuntimeName } from '../config/options';
-import { constants as osConstants } from 'node:os';
 import { runChild, type ChildResult, type ExitWatcher, type StdioSpec } from '../process/spawn';
 
-export interface RuntimeInvocation {
+interface RuntimeInvocation {
   /** What the child's fds 0, 1 and 2 are: our pipe ends, or "ignore". */
   stdio?: readonly [number | 'ignore', number | 'ignore', number | 'ignore'];
   /** JSON log file for this call; when absent stderr is captured instead. */
@@ -23,7 +21,7 @@ export interface RuntimeInvocation {
   ignoreSigpipe?: boolean;
 }
 
-export interface CreateArgs extends RuntimeInvocation {
+interface CreateArgs extends RuntimeInvocation {
   id: string;
   bundle: string;
   pidFile: string;
@@ -32,14 +30,14 @@ export interface CreateArgs extends RuntimeInvocation {
   noPivot?: boolean;
 }
 
-export interface ExecArgs extends RuntimeInvocation {
+interface ExecArgs extends RuntimeInvocation {
   id: string;
   processFile: string;
   pidFile: string;
   consoleSocket?: string;
 }
 
-export interface RuntimeState {
+interface RuntimeState {
   id: string;
   status: string;
   pid: number;
@@ -57,7 +55,7 @@ export class RuntimeError extends Error {
   }
 }
 
-export interface OciRuntimeOptions {
+interface OciRuntimeOptions {
   name: OciRuntimeName;
   /** Binary to run; the name looked up in PATH by default. */
   binary?: string;
@@ -65,11 +63,8 @@ export interface OciRuntimeOptions {
   stateRoot: string;
   /** Extra environment for every call. */
   env?: NodeJS.ProcessEnv;
-  /**
-   * The agent's reaper: calls are then started with posix_spawn and reaped by it,
-   * instead of forking the agent through child_process.
-   */
-  watcher?: ExitWatcher;
+  /** The agent's reaper: calls are started with posix_spawn and reaped by it. */
+  watcher: ExitWatcher;
 }
 
 export class OciRuntime {
@@ -77,7 +72,7 @@ export class OciRuntime {
   readonly stateRoot: string;
   private readonly binary: string;
   private readonly env: NodeJS.ProcessEnv;
-  private readonly watcher: ExitWatcher | undefined;
+  private readonly watcher: ExitWatcher;
 
   constructor(options: OciRuntimeOptions) {
     this.watcher = options.watcher;
@@ -159,41 +154,16 @@ export class OciRuntime {
     stdio: [StdioSpec, StdioSpec, StdioSpec],
     ignoreSigpipe: boolean,
   ): Promise<ChildResult> {
-    if (this.watcher) {
-      return runChild(this.watcher, this.binary, argv, {
-        env: this.env,
-        stdio,
-        keepSigpipeIgnored: ignoreSigpipe,
-      });
-    }
-    // Without the reaper: child_process, with a shell to keep SIGPIPE ignored if asked.
-    return new Promise((resolve, reject) => {
-      const nodeStdio = stdio.map((s) => s) as StdioOptions;
-      const child = ignoreSigpipe
-        ? spawn('/bin/sh', ['-c', 'trap "" PIPE; exec "$0" "$@"', this.binary, ...argv], {
-            stdio: nodeStdio,
-            env: this.env,
-          })
-        : spawn(this.binary, argv, { stdio: nodeStdio, env: this.env });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout?.on('data', (b: Buffer) => out.push(b));
-      child.stderr?.on('data', (b: Buffer) => err.push(b));
-      child.once('error', reject);
-      child.once('close', (code, signal) =>
-        resolve({
-          code,
-          signal: signal ? osConstants.signals[signal] : null,
-          stdout: Buffer.concat(out).toString(),
-          stderr: Buffer.concat(err).toString(),
-        }),
-      );
+    return runChild(this.watcher, this.binary, argv, {
+      env: this.env,
+      stdio,
+      keepSigpipeIgnored: ignoreSigpipe,
     });
   }
 }
 
 /** The error lines of a runtime's JSON log (crun and runc both write {"msg", "level"}), else stderr. */
-export async function runtimeMessage(logFile: string | undefined, stderr: string): Promise<string> {
+async function runtimeMessage(logFile: string | undefined, stderr: string): Promise<string> {
   if (logFile) {
     const text = await readFile(logFile, 'utf8').catch(() => '');
     const messages: string[] = [];
@@ -217,9 +187,4 @@ export async function runtimeMessage(logFile: string | undefined, stderr: string
     .map((l) => l.trim())
     .filter(Boolean)
     .join('; ');
-}
-
-/** Removes a per-call log file; a missing one is fine. */
-export async function removeLog(logFile: string): Promise<void> {
-  await rm(logFile, { force: true });
 }

@@ -103,7 +103,7 @@ export function toDeviceRule(d: LinuxDeviceCgroup): OciDeviceRule {
   return rule;
 }
 
-export function toOciMemory(m: LinuxMemory): OciMemory {
+function toOciMemory(m: LinuxMemory): OciMemory {
   const out: OciMemory = {};
   if (m.Limit) out.limit = m.Limit;
   if (m.Reservation) out.reservation = m.Reservation;
@@ -115,7 +115,7 @@ export function toOciMemory(m: LinuxMemory): OciMemory {
   return out;
 }
 
-export function toOciCpu(c: LinuxCPU): OciCpu {
+function toOciCpu(c: LinuxCPU): OciCpu {
   const out: OciCpu = {};
   if (c.Shares) out.shares = c.Shares;
   if (c.Quota) out.quota = c.Quota;
@@ -131,7 +131,7 @@ function toThrottle(list: LinuxThrottleDevice[]): OciThrottleDevice[] {
   return list.map((t) => ({ major: t.Major, minor: t.Minor, rate: t.Rate }));
 }
 
-export function toOciBlockIO(b: LinuxBlockIO): OciBlockIO {
+function toOciBlockIO(b: LinuxBlockIO): OciBlockIO {
   const out: OciBlockIO = {};
   if (b.Weight) out.weight = b.Weight;
   if (b.LeafWeight) out.leafWeight = b.LeafWeight;
@@ -150,7 +150,7 @@ export function toOciBlockIO(b: LinuxBlockIO): OciBlockIO {
   return out;
 }
 
-export function toOciSeccomp(s: LinuxSeccomp): OciSeccomp {
+function toOciSeccomp(s: LinuxSeccomp): OciSeccomp {
   const out: OciSeccomp = { defaultAction: s.DefaultAction };
   if (s.Architectures.length) out.architectures = [...s.Architectures];
   if (s.Syscalls.length) {

@@ -2,14 +2,14 @@
 // that crun and runc read. Every field the proto carries is converted; fields the
 // host left at their zero value are omitted, except where 1.x made them explicit.
 import type { Hook, Hooks, Mount, Process, Spec } from '../generated/oci';
-import { invalidArgument } from '../rpc/errors';
+import { invalidArgument } from '../common/errors';
 import { toOciLinux } from './oci-spec-linux';
 import type { OciHook, OciHooks, OciMount, OciProcess, OciRlimit, OciSpec } from './oci-types';
 
-export const DEFAULT_OCI_VERSION = '1.0.2';
+const DEFAULT_OCI_VERSION = '1.0.2';
 
 /** The resource limits 1.x translated (by name); others are dropped with a warning. */
-export const RLIMIT_NAMES: readonly string[] = [
+const RLIMIT_NAMES: readonly string[] = [
   'RLIMIT_CPU',
   'RLIMIT_FSIZE',
   'RLIMIT_DATA',
@@ -28,7 +28,7 @@ export const RLIMIT_NAMES: readonly string[] = [
   'RLIMIT_RTTIME',
 ];
 
-export interface Converted<T> {
+interface Converted<T> {
   value: T;
   /** Things dropped on the way, for the log. */
   warnings: string[];
@@ -85,7 +85,7 @@ export function toOciProcess(p: Process, warnings: string[] = []): OciProcess {
   return out;
 }
 
-export function toOciMount(m: Mount): OciMount {
+function toOciMount(m: Mount): OciMount {
   const out: OciMount = { destination: m.destination };
   if (m.type) out.type = m.type;
   if (m.source) out.source = m.source;
@@ -101,7 +101,7 @@ function toOciHook(h: Hook): OciHook {
   return out;
 }
 
-export function toOciHooks(h: Hooks): OciHooks | undefined {
+function toOciHooks(h: Hooks): OciHooks | undefined {
   const out: OciHooks = {};
   if (h.Prestart.length) out.prestart = h.Prestart.map(toOciHook);
   if (h.Poststart.length) out.poststart = h.Poststart.map(toOciHook);

@@ -4,15 +4,15 @@
 // ./exact-json.ts writes them as plain JSON numbers.
 
 /** A 64-bit integer from the wire, exact. */
-export type Int64 = bigint;
+type Int64 = bigint;
 
-export interface OciUser {
+interface OciUser {
   uid: number;
   gid: number;
   additionalGids?: number[];
 }
 
-export interface OciCapabilities {
+interface OciCapabilities {
   bounding?: string[];
   effective?: string[];
   inheritable?: string[];
@@ -72,7 +72,7 @@ export interface OciNamespace {
   path?: string;
 }
 
-export interface OciDevice {
+interface OciDevice {
   path: string;
   type: string;
   major: Int64;
@@ -110,7 +110,7 @@ export interface OciCpu {
   mems?: string;
 }
 
-export interface OciWeightDevice {
+interface OciWeightDevice {
   major: Int64;
   minor: Int64;
   weight?: number;

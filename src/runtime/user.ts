@@ -4,9 +4,9 @@
 // added to the host's AdditionalGids.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { invalidArgument } from '../rpc/errors';
+import { invalidArgument } from '../common/errors';
 
-export interface ResolvedUser {
+interface ResolvedUser {
   uid: number;
   gid: number;
   additionalGids: number[];

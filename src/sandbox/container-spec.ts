@@ -7,13 +7,14 @@ import { existsSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { onlineCpus } from '../cgroups/cpuset';
 import { CpuListError, guestValidCpuset, parseCpuList } from '../common/cpu-list';
-import { invalidArgument } from '../rpc/errors';
+import { invalidArgument } from '../common/errors';
 import type { OciDeviceRule, OciHooks, OciNamespace, OciProcess, OciSpec } from '../runtime/oci-types';
 import { resolveUser } from '../runtime/user';
 import { addGuestHooks } from './guest-hooks';
 import type { GuestPaths } from './paths';
+import { SystemPaths } from '../common/system-paths';
 
-export interface SpecContext {
+interface SpecContext {
   containerId: string;
   paths: GuestPaths;
   sysRoot: string;
@@ -30,7 +31,7 @@ export interface SpecContext {
   rootDenyRule: OciDeviceRule;
 }
 
-export interface PreparedSpec {
+interface PreparedSpec {
   spec: OciSpec;
   rootfs: string;
   cgroupsPath: string;
@@ -128,7 +129,7 @@ export function writeSysctls(sysctls: Record<string, string>, sysRoot: string): 
     const rel = key.split('.');
     if (rel.some((p) => !p || p === '..' || p.includes('/')))
       throw invalidArgument(`invalid sysctl ${JSON.stringify(key)}`);
-    writeFileSync(path.join(sysRoot || '/', 'proc/sys', ...rel), value);
+    writeFileSync(new SystemPaths(sysRoot).sysctl(rel), value);
   }
 }
 

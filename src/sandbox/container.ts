@@ -18,18 +18,18 @@ import {
   notFound,
   resourceExhausted,
   unknown,
-} from '../rpc/errors';
+} from '../common/errors';
 import { toOciResources } from '../runtime/oci-spec-linux';
 import type { OciResources, OciSpec } from '../runtime/oci-types';
 import type { MountedStorage } from '../storage/types';
 import { checkMems, fitCpuset } from './container-spec';
 import { listProcesses } from './list-processes';
-import { Mutex } from './mutex';
+import { Mutex } from '../common/mutex';
 import { execProcessSpec } from './process-spec';
 import { launchProcess, writeJson, type RuntimeContext } from './runtime-context';
 import { errorText } from '../common/error-text';
 
-export type ContainerStatus = 'created' | 'running' | 'paused' | 'stopped';
+type ContainerStatus = 'created' | 'running' | 'paused' | 'stopped';
 
 const SIGKILL = 9;
 const SIGTERM = 15;
@@ -363,7 +363,7 @@ async function untilExecuted(pid: number, runtimeExe: string | undefined): Promi
 }
 
 /** Whether `pid` installed a handler for `signal` (SigCgt of /proc/<pid>/status). */
-export function handlesSignal(pid: number, signal: number): boolean {
+function handlesSignal(pid: number, signal: number): boolean {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status);

@@ -15,7 +15,7 @@ import { prepareSpec } from './container-spec';
 import { launchProcess, writeJson, type RuntimeContext } from './runtime-context';
 import { errorText } from '../common/error-text';
 
-export interface SandboxNamespaceView {
+interface SandboxNamespaceView {
   ipcNs: string;
   utsNs: string;
   /** "" new PID namespace, a path to join, undefined to share the agent's. */

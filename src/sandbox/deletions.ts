@@ -5,32 +5,30 @@
 // DestroySandbox.
 import type { Logger } from '../logging/logger';
 import { errorText } from '../common/error-text';
+import { KeyedMutex } from '../common/mutex';
 
 export class PendingDeletions {
-  private readonly pending = new Map<string, Promise<void>>();
+  private readonly pending = new KeyedMutex<string>();
 
   constructor(private readonly log: Logger) {}
 
   /** Runs `work` for container `id`; failures are logged. */
   add(id: string, work: () => Promise<void>): void {
-    const previous = this.pending.get(id) ?? Promise.resolve();
-    const done: Promise<void> = previous
-      .then(work)
-      .catch((err: Error) =>
-        this.log.warn({ container: id, error: errorText(err) }, 'deleting runtime state failed'),
-      )
-      .finally(() => {
-        if (this.pending.get(id) === done) this.pending.delete(id);
-      });
-    this.pending.set(id, done);
+    void this.pending.run(id, async () => {
+      try {
+        await work();
+      } catch (err) {
+        this.log.warn({ container: id, error: errorText(err) }, 'deleting runtime state failed');
+      }
+    });
   }
 
   /** Resolves once container `id` has no deletion in flight. */
   async wait(id: string): Promise<void> {
-    await this.pending.get(id);
+    await this.pending.idle(id);
   }
 
   async all(): Promise<void> {
-    await Promise.all(this.pending.values());
+    await this.pending.allIdle();
   }
 }

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../logging/logger';
+import { MS_BIND } from '../common/mount-flags';
 import { native } from '../native';
 import type { GuestPaths } from './paths';
 
@@ -25,7 +26,7 @@ export function setupDns(dns: readonly string[], paths: GuestPaths, log: Logger)
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   writeFileSync(file, dns.map((line) => line.trim()).join('\n'));
   const n = native();
-  n.mount(file, target, '', n.constants.MS_BIND, '');
+  n.mount(file, target, '', MS_BIND, '');
   return {
     release() {
       try {

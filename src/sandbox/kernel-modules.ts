@@ -3,7 +3,7 @@
 // such as "-r virtio_blk" or "--config=/tmp/x" must never be read as an option.
 import { execFile } from 'node:child_process';
 import type { KernelModule } from '../generated/agent';
-import { invalidArgument, unknown } from '../rpc/errors';
+import { invalidArgument, unknown } from '../common/errors';
 
 // The kernel's module names: letters, digits, '_' and '-' (the two are the same
 // to modprobe), at most MODULE_NAME_LEN - 1 = 55 characters.

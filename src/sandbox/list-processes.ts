@@ -2,7 +2,7 @@
 // them); "table" is `ps` output (host-chosen arguments, -ef by default) filtered to
 // those PIDs, header included, as 1.x produced it.
 import { execFile } from 'node:child_process';
-import { unknown } from '../rpc/errors';
+import { unknown } from '../common/errors';
 
 export async function listProcesses(pids: number[], format: string, args: string[]): Promise<Buffer> {
   if (format === 'json') return Buffer.from(JSON.stringify(pids));

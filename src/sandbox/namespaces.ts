@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../logging/logger';
+import { MS_BIND } from '../common/mount-flags';
 import { native } from '../native';
 import type { GuestPaths } from './paths';
 
@@ -25,7 +26,7 @@ export interface SharedNamespaces {
   release(): Promise<string[]>;
 }
 
-export interface NamespaceOptions {
+interface NamespaceOptions {
   paths: GuestPaths;
   pidns: boolean;
   log: Logger;
@@ -54,7 +55,7 @@ export async function createSharedNamespaces(o: NamespaceOptions): Promise<Share
       const target = o.paths.sandboxNs(type);
       mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
       writeFileSync(target, '');
-      n.mount(`/proc/${holder.pid}/ns/${type}`, target, '', n.constants.MS_BIND, '');
+      n.mount(`/proc/${holder.pid}/ns/${type}`, target, '', MS_BIND, '');
       mounted.push(target);
     }
   } catch (err) {

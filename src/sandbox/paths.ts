@@ -3,9 +3,9 @@
 import path from 'node:path';
 
 /** The directory the host shares container rootfs and volumes through. */
-export const SHARED_CONTAINERS_DIR = '/run/kata-containers/shared/containers';
+const SHARED_CONTAINERS_DIR = '/run/kata-containers/shared/containers';
 /** Agent-managed guest directories: mount sources under them follow guestRoot. */
-export const KATA_RUN_DIR = '/run/kata-containers';
+const KATA_RUN_DIR = '/run/kata-containers';
 
 export class GuestPaths {
   constructor(readonly guestRoot: string) {}

@@ -8,7 +8,7 @@ import type { Logger } from '../logging/logger';
 import { ContainerProcess } from '../process/container-process';
 import type { ProcessWatcher } from '../process/shared-reaper';
 import { prepareStdio } from '../process/stdio';
-import { internal, unknown } from '../rpc/errors';
+import { internal, unknown } from '../common/errors';
 import { RuntimeError, type OciRuntime } from '../runtime/oci-runtime';
 import { stringifyExact } from '../common/exact-json';
 import type { StorageManager } from '../storage/types';
@@ -37,7 +37,7 @@ export interface RuntimeContext {
 let consoleSeq = 0;
 
 /** Files of one runtime call that starts a process (create or exec), removed afterwards. */
-export interface LaunchFiles {
+interface LaunchFiles {
   pidFile: string;
   logFile: string;
   /** process.json for exec. */

@@ -7,8 +7,8 @@ import type { CreateContainerRequest, CreateSandboxRequest } from '../generated/
 import type { DeviceManager } from '../devices/types';
 import type { Logger } from '../logging/logger';
 import { native } from '../native';
-import { Code } from '../rpc/status';
-import { AgentError, alreadyExists, failedPrecondition, notFound, unknown } from '../rpc/errors';
+import { Code } from '../common/status';
+import { AgentError, alreadyExists, failedPrecondition, notFound, unknown } from '../common/errors';
 import type { OciHooks } from '../runtime/oci-types';
 import type { MountedStorage } from '../storage/types';
 import type { Container } from './container';
@@ -20,9 +20,9 @@ import { createSharedNamespaces, type SharedNamespaces } from './namespaces';
 import type { RuntimeContext } from './runtime-context';
 import { errorText } from '../common/error-text';
 
-export type SandboxState = 'none' | 'creating' | 'running' | 'destroying';
+type SandboxState = 'none' | 'creating' | 'running' | 'destroying';
 
-export interface SandboxOptions {
+interface SandboxOptions {
   ctx: RuntimeContext;
   devices: DeviceManager;
   /** The agent's root logger: the sandbox id is added to its bindings. */

@@ -1,7 +1,6 @@
 // Builds the container side of the agent from its configuration: the OCI runtime,
 // the reaper, cgroups, the OOM queue and the sandbox, plus their RPC handlers.
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { CgroupFs } from '../cgroups/cgroup-fs';
 import { detectCgroupLayout } from '../cgroups/layout';
 import { OomQueue } from '../cgroups/oom';
@@ -9,7 +8,6 @@ import type { AgentConfig } from '../config/options';
 import type { DeviceManager } from '../devices/types';
 import type { Logger } from '../logging/logger';
 import { sharedReaper } from '../process/shared-reaper';
-import { native } from '../native';
 import { exposeReadOnly, which } from '../runtime/binary';
 import { chooseOciRuntime } from '../runtime/choose';
 import { OciRuntime } from '../runtime/oci-runtime';
@@ -18,8 +16,9 @@ import { PendingDeletions } from './deletions';
 import { GuestPaths } from './paths';
 import { Sandbox } from './sandbox';
 import { errorText } from '../common/error-text';
+import { SystemPaths } from '../common/system-paths';
 
-export interface ContainerSupport {
+interface ContainerSupport {
   sandbox: Sandbox;
   oom: OomQueue;
   /** Destroys the sandbox (if any) and stops reaping. */
@@ -51,14 +50,14 @@ export function containerSupport(
     stateRoot: paths.runtimeState(choice.name),
     binary: exposed?.path,
     env: exposed?.env,
-    watcher: typeof native().spawn === 'function' ? reaper : undefined,
+    watcher: reaper,
   });
   const oom = new OomQueue(log);
   const sandbox = new Sandbox({
     ctx: {
       runtime,
       reaper,
-      cgroups: new CgroupFs(path.join(config.sysRoot || '/', 'sys/fs/cgroup')),
+      cgroups: new CgroupFs(new SystemPaths(config.sysRoot).cgroupRoot),
       oom,
       paths,
       storage: modules.storage,

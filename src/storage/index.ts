@@ -6,7 +6,7 @@ import { DEFAULT_STORAGE_HANDLERS, type StorageHandler } from './handlers';
 import { GuestStorageManager } from './manager';
 import { Mounter, type MountSyscalls } from './mounter';
 
-export interface StorageManagerOptions {
+interface StorageManagerOptions {
   handlers?: readonly StorageHandler[];
   syscalls?: MountSyscalls;
 }

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { Storage } from '../generated/agent';
 import { errorText } from '../common/error-text';
-import { failedPrecondition, invalidArgument, notFound } from '../rpc/errors';
+import { failedPrecondition, invalidArgument, notFound } from '../common/errors';
 import { requireAbsolutePath } from '../rpc/validate';
 import { refuseSymlinksBelow } from './no-symlinks';
 import type { StorageContext, StorageHandler } from './handlers';

@@ -3,13 +3,13 @@
 import { constants } from 'node:fs';
 import { mkdir, open, realpath, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { MS_BIND, MS_REMOUNT } from '../guest/kernel';
-import type { SystemPaths } from '../guest/paths';
+import { MS_BIND, MS_REMOUNT, parseMountOptions } from '../common/mount-flags';
+import type { SystemPaths } from '../common/system-paths';
 import { errorText } from '../common/error-text';
 import { isCode, writeAttribute } from '../guest/sysfs-io';
 import { native } from '../native';
-import { internal, invalidArgument } from '../rpc/errors';
-import { BIND_REMOUNT_FLAGS, parseKeyValueOptions, parseMountOptions } from './mount-options';
+import { internal, invalidArgument } from '../common/errors';
+import { BIND_REMOUNT_FLAGS, parseKeyValueOptions } from './mount-options';
 import { withSpan } from '../tracing/span-api';
 
 /** The two system calls, so that tests could observe them; the addon's by default. */
@@ -18,7 +18,7 @@ export interface MountSyscalls {
   umount2(target: string, flags: number): void;
 }
 
-export interface MountRequest {
+interface MountRequest {
   /** Device node, share tag or path, as the filesystem type expects. */
   source: string;
   /** Local path of the mount point. */

@@ -4,7 +4,7 @@
 // mount point below the guest root must be a real directory, not a link.
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { failedPrecondition } from '../rpc/errors';
+import { failedPrecondition } from '../common/errors';
 
 /** Throws FAILED_PRECONDITION if any existing component of `relative` (below `root`) is a symbolic link. */
 export async function refuseSymlinksBelow(root: string, relative: string, what: string): Promise<void> {

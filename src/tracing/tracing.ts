@@ -7,7 +7,7 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { TraceMode } from '../config/options';
 import type { Logger } from '../logging/logger';
-import { failedPrecondition, unknown } from '../rpc/errors';
+import { failedPrecondition, unknown } from '../common/errors';
 import type { CallObserver } from '../rpc/service';
 import type { CallContext } from '../rpc/types';
 import { EXPORT_TIMEOUT_MS, parseTraceEndpoint } from './endpoint';
@@ -16,7 +16,7 @@ import type { CallSpan, TraceSession } from './session';
 import { releaseSpanScopes, runInSpanScope, setBackgroundSink } from './span-api';
 import { errorText } from '../common/error-text';
 
-export interface TracingOptions {
+interface TracingOptions {
   /** Static tracing (agent.trace). */
   mode: TraceMode;
   /** Collector address (see ./endpoint.ts). */

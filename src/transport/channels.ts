@@ -14,11 +14,12 @@ import { serveConnection, type ConnectionTarget } from './connection';
 import { listenSerial } from './serial';
 import { listenUnix, type Listener } from './unix';
 import { listenVsock, VSOCK_CID_ANY } from './vsock';
+import { SystemPaths } from '../common/system-paths';
 
-export const AGENT_VSOCK_PORT = 1024;
-export const SERIAL_CHANNEL_NAME = 'agent.channel.0';
+const AGENT_VSOCK_PORT = 1024;
+const SERIAL_CHANNEL_NAME = 'agent.channel.0';
 
-export type ListenAddress =
+type ListenAddress =
   | { kind: 'unix'; path: string }
   | { kind: 'vsock'; cid: number; port: number }
   | { kind: 'serial'; path: string }
@@ -61,7 +62,7 @@ export function vsockAvailable(
   sysRoot: string,
   afVsock: () => boolean = () => native().vsockAvailable(),
 ): boolean {
-  const driver = path.join(sysRoot, '/sys/bus/virtio/drivers/vmw_vsock_virtio_transport');
+  const driver = new SystemPaths(sysRoot).vsockDriver;
   let bound = false;
   try {
     for (const entry of fs.readdirSync(driver)) {
@@ -76,7 +77,7 @@ export function vsockAvailable(
 
 /** The device node of the virtio-serial port named agent.channel.0, if there is one. */
 export function findSerialPort(sysRoot: string): string | undefined {
-  const ports = path.join(sysRoot, '/sys/class/virtio-ports');
+  const ports = new SystemPaths(sysRoot).virtioPorts;
   let names: string[];
   try {
     names = fs.readdirSync(ports).sort();
@@ -94,7 +95,7 @@ export function findSerialPort(sysRoot: string): string | undefined {
   return undefined;
 }
 
-export interface DetectOptions {
+interface DetectOptions {
   sysRoot: string;
   /** agent.use_vsock: true = vsock only, false = serial only, undefined = vsock then serial. */
   useVsock: boolean | undefined;
@@ -124,7 +125,7 @@ export async function detectChannel(options: DetectOptions): Promise<ListenAddre
   throw new Error(`failed to setup channels: ${wanted} found`);
 }
 
-export interface ChannelContext {
+interface ChannelContext {
   target: ConnectionTarget;
   log: Logger;
   config: Pick<AgentConfig, 'sysRoot' | 'useVsock'>;

@@ -15,7 +15,7 @@ export interface ConnectionTarget {
   inject(connection: Duplex): void;
 }
 
-export interface ServeOptions {
+interface ServeOptions {
   log: Logger;
   /** Accept a yamux session on this connection (not inside a yamux stream). */
   allowYamux: boolean;
@@ -28,10 +28,10 @@ export interface ServeOptions {
 
 const SILENT_TIMEOUT_MS = 10_000;
 
-export type Protocol = 'http2' | 'yamux' | 'unknown';
+type Protocol = 'http2' | 'yamux' | 'unknown';
 
 /** Classifies the first bytes; undefined while they are a prefix of the HTTP/2 preface. */
-export function classify(head: Buffer, allowYamux: boolean): Protocol | undefined {
+function classify(head: Buffer, allowYamux: boolean): Protocol | undefined {
   const n = Math.min(head.length, HTTP2_PREFACE.length);
   if (head.subarray(0, n).equals(HTTP2_PREFACE.subarray(0, n))) {
     return n === HTTP2_PREFACE.length ? 'http2' : undefined;

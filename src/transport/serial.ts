@@ -20,7 +20,7 @@ import type { Listener } from './unix';
 import { Session, type SessionOptions } from './yamux';
 import { errorText } from '../common/error-text';
 
-export interface SerialOptions {
+interface SerialOptions {
   /** The port's device node (/dev/vport0p1), a pty or a unix socket. */
   path: string;
   target: ConnectionTarget;

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { detectCgroupLayout } from '../../src/cgroups/layout';
 import { chooseOciRuntime } from '../../src/runtime/choose';
-import { run, startHarness } from '../helpers/containers';
+import { run, startHarness } from '../../tools/testkit/containers';
 
 test('layouts: v1, unified, hybrid with and without cgroup2 controllers', () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'kata-layout-'));

@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
-import { Code as status } from '../../src/rpc/status';
+import { Code as status } from '../../src/common/status';
 import { RpcError, UnaryChannel } from '../../src/client/grpc-unary';
-import { unixSocketPair } from '../helpers/socket-pair';
+import { unixSocketPair } from '../../tools/testkit/socket-pair';
 
 type Handler = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, body: Buffer) => void;
 

@@ -1,7 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
-import { Code as status } from '../../src/rpc/status';
+import { Code as status } from '../../src/common/status';
 import { CreateContainerRequest } from '../../src/generated/agent';
 import { LinuxResources } from '../../src/generated/oci';
 import {
@@ -13,7 +13,7 @@ import {
   startHarness,
   type Harness,
   SUITE_TIMEOUT_MS,
-} from '../helpers/containers';
+} from '../../tools/testkit/containers';
 
 const runtime = 'crun';
 

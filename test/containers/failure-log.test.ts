@@ -3,14 +3,14 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { Code as status } from '../../src/rpc/status';
+import { Code as status } from '../../src/common/status';
 import {
   createContainer,
   expectCode,
   startHarness,
   type Harness,
   SUITE_TIMEOUT_MS,
-} from '../helpers/containers';
+} from '../../tools/testkit/containers';
 
 describe('failure logging (crun)', { timeout: SUITE_TIMEOUT_MS }, () => {
   const lines: string[] = [];

@@ -1,7 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { Code as status } from '../../src/rpc/status';
+import { Code as status } from '../../src/common/status';
 import {
   RUNTIMES,
   cgroupDir,
@@ -13,7 +13,7 @@ import {
   startHarness,
   type Harness,
   SUITE_TIMEOUT_MS,
-} from '../helpers/containers';
+} from '../../tools/testkit/containers';
 import { waitFor } from '../helpers/wait-for';
 
 const SIGKILL = 9;

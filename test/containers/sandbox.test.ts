@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Code as status } from '../../src/rpc/status';
+import { Code as status } from '../../src/common/status';
 import type { CreateSandboxRequest } from '../../src/generated/agent';
 import {
   createContainer,
@@ -24,7 +24,7 @@ import {
   startHarness,
   type Harness,
   SUITE_TIMEOUT_MS,
-} from '../helpers/containers';
+} from '../../tools/testkit/containers';
 
 const runtime = 'crun';
 

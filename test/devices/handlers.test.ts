@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { Code as status } from '../../src/rpc/status';
+import { Code as status } from '../../src/common/status';
 import { createDeviceSubsystem, type DeviceSubsystem } from '../../src/devices';
 import type { SpecDevices } from '../../src/devices/types';
 import { parseUevent } from '../../src/devices/uevent';
@@ -9,7 +9,7 @@ import { splitDevT } from '../../src/guest/kernel';
 import type { Device } from '../../src/generated/agent';
 import { defaultConfig } from '../../src/config/options';
 import { createLogger } from '../../src/logging/logger';
-import { AgentError } from '../../src/rpc/errors';
+import { AgentError } from '../../src/common/errors';
 import { FakeSysfs, ueventDatagram } from '../helpers/fake-sysfs';
 
 const log = createLogger({ level: 'silent' }).logger;

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Code as status } from '../../src/rpc/status';
+import { Code as status } from '../../src/common/status';
 import { parseUevent } from '../../src/devices/uevent';
 import { DeviceRegistry } from '../../src/devices/registry';
-import { AgentError } from '../../src/rpc/errors';
+import { AgentError } from '../../src/common/errors';
 import { createLogger } from '../../src/logging/logger';
 import { FakeSysfs, ueventDatagram } from '../helpers/fake-sysfs';
 

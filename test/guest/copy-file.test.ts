@@ -16,10 +16,10 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Code as status } from '../../src/rpc/status';
+import { Code as status } from '../../src/common/status';
 import { FileCopier } from '../../src/guest/copy-file';
 import type { CopyFileRequest } from '../../src/generated/agent';
-import { AgentError } from '../../src/rpc/errors';
+import { AgentError } from '../../src/common/errors';
 
 const MAX = 1024 * 1024;
 

@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeSync, constants, openSync, readFileSync, readSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { Code as status } from '../../src/rpc/status';
+import { Code as status } from '../../src/common/status';
 import { probeMemory } from '../../src/guest/mem-probe';
 import { reseedRandom } from '../../src/guest/random';
 import { setGuestTime } from '../../src/guest/clock';
 import { createLogger } from '../../src/logging/logger';
-import { AgentError } from '../../src/rpc/errors';
+import { AgentError } from '../../src/common/errors';
 import { FakeSysfs } from '../helpers/fake-sysfs';
 
 const log = createLogger({ level: 'silent' }).logger;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Code as Status } from '../../src/rpc/status';
+import { Code as Status } from '../../src/common/status';
 import { RpcError } from '../../src/client/grpc-unary';
 import { AgentClient } from '../../src/client/agent-client';
 import { connectUnix } from '../../src/client/dial';
@@ -17,7 +17,7 @@ import { guestHandlers } from '../../src/rpc/handlers/guest';
 import { healthHandlers } from '../../src/rpc/handlers/health';
 import { AgentServer } from '../../src/rpc/server';
 import { listenUnix } from '../../src/transport/unix';
-import { startTestAgent } from '../helpers/agent';
+import { startTestAgent } from '../../tools/testkit/agent';
 import { FakeSysfs } from '../helpers/fake-sysfs';
 
 const rpcError = (code: Status, message: RegExp) => (err: unknown) => {

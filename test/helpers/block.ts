@@ -10,7 +10,7 @@ import path from 'node:path';
  * (as scripts/test.sh does with unshare). PID 1 is left out: in a container it may
  * live in a namespace of its own while we share the machine's.
  */
-export function inPrivateMountNamespace(): boolean {
+function inPrivateMountNamespace(): boolean {
   const ours = readlinkSync('/proc/self/ns/mnt');
   for (let pid = parentOf(process.pid); pid > 1; pid = parentOf(pid)) {
     try {
@@ -71,7 +71,7 @@ export function detachLoop(name: string): void {
   execFileSync('losetup', ['-d', `/dev/${name}`], { stdio: 'ignore' });
 }
 
-export interface MountEntry {
+interface MountEntry {
   fstype: string;
   source: string;
   /** Per-mount options (ro, nosuid, ...). */

@@ -5,9 +5,9 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SystemPaths } from '../../src/guest/paths';
+import { SystemPaths } from '../../src/common/system-paths';
 
-export interface FakeBlockDevice {
+interface FakeBlockDevice {
   /** Where the device directory lies, e.g. "/devices/pci0000:00/0000:00:02.0/virtio1/block/vdb". */
   devpath: string;
   major: number;

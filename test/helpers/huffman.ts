@@ -3,7 +3,7 @@
 // rebuilds the (canonical) code from its lengths alone.
 
 /** RFC 7541 Appendix B: the code of each symbol 0..255 and of EOS (256), MSB first. */
-export const HUFFMAN_CODES: readonly number[] = [
+const HUFFMAN_CODES: readonly number[] = [
   0x1ff8, 0x7fffd8, 0xfffffe2, 0xfffffe3, 0xfffffe4, 0xfffffe5, 0xfffffe6, 0xfffffe7, 0xfffffe8, 0xffffea,
   0x3ffffffc, 0xfffffe9, 0xfffffea, 0x3ffffffd, 0xfffffeb, 0xfffffec, 0xfffffed, 0xfffffee, 0xfffffef,
   0xffffff0, 0xffffff1, 0xffffff2, 0x3ffffffe, 0xffffff3, 0xffffff4, 0xffffff5, 0xffffff6, 0xffffff7,

@@ -75,7 +75,7 @@ export class ScratchNetns {
   }
 }
 
-export interface NetnsAgent {
+interface NetnsAgent {
   client: AgentClient;
   /** What the agent wrote to stderr so far. */
   log(): string;
@@ -87,7 +87,7 @@ export interface NetnsAgent {
 const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'agent.js');
 
 /** Starts `kata-agent` inside `ns`, connected once it logs that it listens. */
-export async function startAgentIn(ns: ScratchNetns): Promise<NetnsAgent> {
+async function startAgentIn(ns: ScratchNetns): Promise<NetnsAgent> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kta-agent-'));
   const socket = path.join(dir, 'agent.sock');
   writeFileSync(path.join(dir, 'cmdline'), '');

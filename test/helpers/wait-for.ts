@@ -2,7 +2,7 @@
 // time (a reap, a close, a cleanup after an answer): poll a condition on a
 // timer, with a bound, so a test that would hang fails naming what it awaited.
 
-export interface WaitForOptions {
+interface WaitForOptions {
   /** How long to wait before giving up; 5 s by default. */
   timeoutMs?: number;
   /** The pause between checks; 10 ms by default. */

@@ -12,7 +12,7 @@ const dist = path.join(__dirname, '..', '..');
 
 async function loadedAfterStart(overrides: Record<string, unknown>, cmdline: string): Promise<string[]> {
   const script = `
-    const { startTestAgent } = require(${JSON.stringify(path.join(dist, 'test', 'helpers', 'agent.js'))});
+    const { startTestAgent } = require(${JSON.stringify(path.join(dist, 'tools', 'testkit', 'agent.js'))});
     startTestAgent(${JSON.stringify(overrides)}, ${JSON.stringify(cmdline)}).then(async (t) => {
       const loaded = Object.keys(require.cache).filter((f) => /node_modules.(@opentelemetry|prom-client)/.test(f));
       await t.stop();

@@ -3,7 +3,7 @@
 // loopback, so scrapes over vsock are left to the VM end-to-end.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestAgent } from '../helpers/agent';
+import { startTestAgent } from '../../tools/testkit/agent';
 import { native } from '../../src/native/index';
 
 const VMADDR_CID_ANY = 0xffffffff;

@@ -2,7 +2,7 @@
 // network namespace, checked with `ip -j`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Code as status } from '../../src/rpc/status';
+import { Code as status } from '../../src/common/status';
 import { IPFamily, type Interface } from '../../src/generated/types';
 import { IFF_NOARP, IFF_UP } from '../../src/network/netlink/constants';
 import { MAX_ADDRESSES, MAX_ROUTES } from '../../src/network/requests';

@@ -1,7 +1,7 @@
 // `ip -j -N` output turned into the protocol's types, so that what the agent
 // answers can be compared with what iproute2 reads from the same namespace.
 import assert from 'node:assert/strict';
-import { Code as status } from '../../src/rpc/status';
+import { Code as status } from '../../src/common/status';
 import { RpcError } from '../../src/client/grpc-unary';
 import type { Interface, Route } from '../../src/generated/types';
 import type { ScratchNetns } from '../helpers/netns';

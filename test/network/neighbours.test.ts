@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { Code as status } from '../../src/rpc/status';
+import { Code as status } from '../../src/common/status';
 import { IPFamily, type ARPNeighbor } from '../../src/generated/types';
 import { NTF_ROUTER, NUD_PERMANENT, NUD_STALE } from '../../src/network/netlink/constants';
 import { ScratchNetns, withAgentInNetns } from '../helpers/netns';

@@ -2,9 +2,9 @@
 // what is refused before anything changes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Code as status } from '../../src/rpc/status';
+import { Code as status } from '../../src/common/status';
 import { IPFamily, type Interface, type Route } from '../../src/generated/types';
-import { AgentError } from '../../src/rpc/errors';
+import { AgentError } from '../../src/common/errors';
 import { AF_INET, AF_INET6, IFF_NOARP, IFF_PROMISC } from '../../src/network/netlink/constants';
 import { formatIp } from '../../src/network/ip';
 import {

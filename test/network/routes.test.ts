@@ -2,7 +2,7 @@
 // namespace, checked with `ip -j route`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Code as status } from '../../src/rpc/status';
+import { Code as status } from '../../src/common/status';
 import type { Route } from '../../src/generated/types';
 import { withAgentInNetns, type ScratchNetns } from '../helpers/netns';
 import { rejectsWith, routesFromIp } from './ip-json';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { repoProtoSchema, type FieldSchema } from '../robustness/proto-schema';
+import { repoProtoSchema, type FieldSchema } from '../../tools/testkit/proto-schema';
 
 const PINNED = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'kata-1x-contract.txt');
 

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { repoProtoSchema, type FieldSchema, type ScalarType } from '../robustness/proto-schema';
+import { repoProtoSchema, type FieldSchema, type ScalarType } from '../../tools/testkit/proto-schema';
 
 const TARGET = path.resolve(__dirname, '..', '..', '..', 'src', 'generated', 'wire-schema.ts');
 

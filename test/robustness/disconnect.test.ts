@@ -9,8 +9,8 @@ import { randomInt } from 'node:crypto';
 import { AgentClient } from '../../src/client/agent-client';
 import { connectUnix } from '../../src/client/dial';
 import { Session } from '../../src/transport/yamux';
-import { createContainer, readAll, startHarness, type Harness } from '../helpers/containers';
-import { digestFrom, readToEnd, sha256 } from './streams';
+import { createContainer, readAll, startHarness, type Harness } from '../../tools/testkit/containers';
+import { digestFrom, readToEnd, sha256 } from '../../tools/testkit/streams';
 
 let h: Harness;
 before(

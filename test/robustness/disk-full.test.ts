@@ -9,10 +9,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync }
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Code as status } from '../../src/rpc/status';
+import { Code as status } from '../../src/common/status';
 import type { AgentClient } from '../../src/client/agent-client';
 import { RpcError } from '../../src/client/grpc-unary';
-import { startTestAgent, type TestAgent } from '../helpers/agent';
+import { startTestAgent, type TestAgent } from '../../tools/testkit/agent';
 
 const TMPFS_BYTES = 256 * 1024;
 let agent: TestAgent;

@@ -5,9 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createContainer, exec, startHarness, type Harness } from '../helpers/containers';
-import { childPids, describeFds, memoryKb, openFds, zombieChildren } from '../helpers/procfs';
-import { readToEnd, sha256, writeAll } from './streams';
+import { createContainer, exec, startHarness, type Harness } from '../../tools/testkit/containers';
+import { childPids, describeFds, memoryKb, openFds, zombieChildren } from '../../tools/testkit/procfs';
+import { readToEnd, sha256, writeAll } from '../../tools/testkit/streams';
 import { waitFor } from '../helpers/wait-for';
 
 let h: Harness;
@@ -22,7 +22,7 @@ before(
 after(() => h?.stop(), { timeout: 60_000 });
 
 /** Runs `true` as an exec and does what a host does: wait, drain both streams. */
-export async function execTrue(execId: string): Promise<void> {
+async function execTrue(execId: string): Promise<void> {
   await exec(h, 'box', execId, ['true']);
   const [{ status }] = await Promise.all([
     h.c.agent.waitProcess({ container_id: 'box', exec_id: execId }),

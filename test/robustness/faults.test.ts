@@ -17,10 +17,16 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Code as status } from '../../src/rpc/status';
+import { Code as status } from '../../src/common/status';
 import { RpcError } from '../../src/client/grpc-unary';
-import { cgroupDir, createContainer, readAll, startHarness, type Harness } from '../helpers/containers';
-import { childPids, zombieChildren } from '../helpers/procfs';
+import {
+  cgroupDir,
+  createContainer,
+  readAll,
+  startHarness,
+  type Harness,
+} from '../../tools/testkit/containers';
+import { childPids, zombieChildren } from '../../tools/testkit/procfs';
 import { waitFor } from '../helpers/wait-for';
 
 const which = (name: string): string =>

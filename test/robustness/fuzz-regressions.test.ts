@@ -2,11 +2,11 @@
 // a proper status, replayed byte for byte against a confined agent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Code as Status } from '../../src/rpc/status';
+import { Code as Status } from '../../src/common/status';
 import { RpcError } from '../../src/client/grpc-unary';
 import { findMethod } from '../../src/client/methods';
-import { startConfinedAgent } from '../helpers/confined-agent';
-import { FAULT_TEXT } from './fuzz-run';
+import { startConfinedAgent } from '../../tools/testkit/confined-agent';
+import { FAULT_TEXT } from '../../tools/testkit/fuzz-run';
 
 interface Regression {
   method: string;

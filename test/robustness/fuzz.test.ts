@@ -1,6 +1,6 @@
 // Protocol fuzzing of every RPC against a confined agent process, half the
 // connections HTTP/2 on the unix socket and half yamux streams on it (see
-// test/helpers/confined-agent.ts for why it cannot touch this machine).
+// tools/testkit/confined-agent.ts for why it cannot touch this machine).
 // Invariants: the agent never crashes or drops a connection, every failure is
 // a proper status (no JavaScript fault text), Health.Check still answers
 // SERVING, and no child process or fd outlives the calls.
@@ -12,10 +12,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HealthCheckResponse_ServingStatus } from '../../src/generated/health';
 import type { AgentClient } from '../../src/client/agent-client';
-import { startConfinedAgent } from '../helpers/confined-agent';
-import { childPids, describeFds, memoryKb, openFds } from '../helpers/procfs';
-import { ID_POOL } from './arbitraries';
-import { runFuzz, summarizeOutcomes, type Finding, type FuzzReport } from './fuzz-run';
+import { startConfinedAgent } from '../../tools/testkit/confined-agent';
+import { childPids, describeFds, memoryKb, openFds } from '../../tools/testkit/procfs';
+import { ID_POOL } from '../../tools/testkit/arbitraries';
+import { runFuzz, summarizeOutcomes, type Finding, type FuzzReport } from '../../tools/testkit/fuzz-run';
 import { waitFor } from '../helpers/wait-for';
 
 const FIXED_SEED = 20261128;

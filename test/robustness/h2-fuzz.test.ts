@@ -22,7 +22,7 @@ import { Session } from '../../src/transport/yamux';
 import { connectUnix } from '../../src/client/dial';
 import { encodeHeaderBlock } from '../../src/rpc/h2/hpack';
 import { smallFrame } from '../../src/rpc/h2/frames';
-import { H2, RawH2 } from '../helpers/raw-h2';
+import { H2, RawH2 } from '../../tools/testkit/raw-h2';
 
 const { ErrorCode, FrameType } = H2;
 const SEED =

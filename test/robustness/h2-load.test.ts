@@ -13,7 +13,7 @@ import { AgentServer } from '../../src/rpc/server';
 import { healthHandlers } from '../../src/rpc/handlers/health';
 import { createLogger } from '../../src/logging/logger';
 import { listenUnix } from '../../src/transport/unix';
-import { RawH2 } from '../helpers/raw-h2';
+import { RawH2 } from '../../tools/testkit/raw-h2';
 
 const run = promisify(execFile);
 

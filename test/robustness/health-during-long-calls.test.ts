@@ -5,7 +5,7 @@
 // a ListProcesses among them), Health.Check must keep answering promptly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createContainer, exec, startHarness } from '../helpers/containers';
+import { createContainer, exec, startHarness } from '../../tools/testkit/containers';
 
 // Generous on a loaded 2-core machine; a stalled agent takes seconds or forever.
 const PROMPT_MS = 1000;

@@ -5,8 +5,8 @@
 // test-file-timeout-ms: 360000 (its tests' and hooks' own timeouts; see scripts/test-inner.sh)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createContainer, exec, readAll, startHarness, type Harness } from '../helpers/containers';
-import { digestFrom, randomOutputCommand, readToEnd } from './streams';
+import { createContainer, exec, readAll, startHarness, type Harness } from '../../tools/testkit/containers';
+import { digestFrom, randomOutputCommand, readToEnd } from '../../tools/testkit/streams';
 
 let h: Harness;
 before(

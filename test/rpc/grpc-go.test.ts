@@ -8,9 +8,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { startTestAgent, type TestAgent } from '../helpers/agent';
-import { grpcGoClientBinary, runGoCalls, type GoCall, type GoResult } from '../helpers/grpc-go-client';
-import { Code } from '../../src/rpc/status';
+import { startTestAgent, type TestAgent } from '../../tools/testkit/agent';
+import {
+  grpcGoClientBinary,
+  runGoCalls,
+  type GoCall,
+  type GoResult,
+} from '../../tools/testkit/grpc-go-client';
+import { Code } from '../../src/common/status';
 import {
   CheckRequest,
   HealthCheckResponse,

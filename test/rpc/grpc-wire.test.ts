@@ -19,12 +19,12 @@ import { AgentServiceDefinition } from '../../src/generated/agent';
 import { AgentServer } from '../../src/rpc/server';
 import { healthHandlers } from '../../src/rpc/handlers/health';
 import { createLogger } from '../../src/logging/logger';
-import { invalidArgument } from '../../src/rpc/errors';
+import { invalidArgument } from '../../src/common/errors';
 import { percentEncode, parseTimeout } from '../../src/rpc/grpc-wire';
-import { Code } from '../../src/rpc/status';
+import { Code } from '../../src/common/status';
 import type { AgentHandlers } from '../../src/rpc/types';
 import { listenUnix } from '../../src/transport/unix';
-import { grpcJsService } from '../helpers/grpc-js-service';
+import { grpcJsService } from '../../tools/testkit/grpc-js-service';
 import { waitFor } from '../helpers/wait-for';
 
 const AgentService = grpcJsService(AgentServiceDefinition);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createLogger } from '../../src/logging/logger';
 import { WireServer, type WireServerOptions } from '../../src/rpc/grpc-wire';
 import { listenUnix } from '../../src/transport/unix';
-import { H2, RawH2 } from '../helpers/raw-h2';
+import { H2, RawH2 } from '../../tools/testkit/raw-h2';
 
 const { ErrorCode, FrameType } = H2;
 

@@ -18,7 +18,7 @@ import { WireServer } from '../../src/rpc/grpc-wire';
 import { serveConnection } from '../../src/transport/connection';
 import type { AgentHandlers } from '../../src/rpc/types';
 import { listenUnix } from '../../src/transport/unix';
-import { H2, RawH2, settingsPayload, u32 } from '../helpers/raw-h2';
+import { H2, RawH2, settingsPayload, u32 } from '../../tools/testkit/raw-h2';
 
 const { ErrorCode, Flag, FrameType } = H2;
 

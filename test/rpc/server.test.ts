@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { credentials, makeGenericClientConstructor, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { startTestAgent } from '../helpers/agent';
-import { grpcJsService } from '../helpers/grpc-js-service';
+import { startTestAgent } from '../../tools/testkit/agent';
+import { grpcJsService } from '../../tools/testkit/grpc-js-service';
 import { HealthCheckResponse_ServingStatus, HealthDefinition } from '../../src/generated/health';
-import { Code as status } from '../../src/rpc/status';
+import { Code as status } from '../../src/common/status';
 import { AGENT_VERSION } from '../../src/version';
 import { RpcError } from '../../src/client/grpc-unary';
 import { AgentClient } from '../../src/client/agent-client';

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Code as status } from '../../src/rpc/status';
+import { Code as status } from '../../src/common/status';
 import { AgentServer } from '../../src/rpc/server';
 import { healthHandlers } from '../../src/rpc/handlers/health';
 import { createLogger } from '../../src/logging/logger';
 import { AgentClient } from '../../src/client/agent-client';
 import { RpcError } from '../../src/client/grpc-unary';
-import { AgentError, invalidArgument } from '../../src/rpc/errors';
+import { AgentError, invalidArgument } from '../../src/common/errors';
 import { listenUnix } from '../../src/transport/unix';
 import { connectUnix } from '../../src/client/dial';
 import os from 'node:os';

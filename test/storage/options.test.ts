@@ -2,9 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as kernel from '../../src/guest/kernel';
 import { native } from '../../src/native';
-import { parseKeyValueOptions, parseMountOptions } from '../../src/storage/mount-options';
+import * as mountFlags from '../../src/common/mount-flags';
+import { parseMountOptions } from '../../src/common/mount-flags';
+import { parseKeyValueOptions } from '../../src/storage/mount-options';
 
-const k = kernel;
+const k = mountFlags;
 
 test('flag words become flags, everything else is data in order', () => {
   assert.deepEqual(
@@ -84,9 +86,11 @@ test('key=value options', () => {
 
 test('the mount constants agree with the kernel headers the addon was built with', () => {
   const c = native().constants;
-  for (const [name, value] of Object.entries(kernel)) {
-    if (typeof value === 'number' && name in c) assert.equal(value, c[name], name);
+  for (const table of [kernel, mountFlags]) {
+    for (const [name, value] of Object.entries(table)) {
+      if (typeof value === 'number' && name in c) assert.equal(value, c[name], name);
+    }
   }
   assert.equal(kernel.NETLINK_KOBJECT_UEVENT, c.NETLINK_KOBJECT_UEVENT);
-  assert.equal(kernel.MS_BIND, c.MS_BIND);
+  assert.equal(mountFlags.MS_BIND, c.MS_BIND);
 });

@@ -10,9 +10,9 @@ import { createStorageManager } from '../../src/storage';
 import type { GuestStorageManager } from '../../src/storage/manager';
 import { FakeSysfs } from '../helpers/fake-sysfs';
 
-export const log = createLogger({ level: 'silent' }).logger;
+const log = createLogger({ level: 'silent' }).logger;
 
-export interface StorageSetup {
+interface StorageSetup {
   fake: FakeSysfs;
   guestRoot: string;
   devices: DeviceSubsystem;

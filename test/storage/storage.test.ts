@@ -13,8 +13,8 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Code as status } from '../../src/rpc/status';
-import { AgentError } from '../../src/rpc/errors';
+import { Code as status } from '../../src/common/status';
+import { AgentError } from '../../src/common/errors';
 import { MOUNT_SKIP, mountsAt } from '../helpers/block';
 import { storage, storageSetup } from './setup';
 

@@ -2,7 +2,7 @@
 // runtime calls it makes children of that RPC.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, run } from '../helpers/containers';
+import { startHarness, run } from '../../tools/testkit/containers';
 import { KeptSpans, isChildOf } from '../helpers/spans';
 
 test('a container lifecycle traces its RPCs and their runtime calls', async () => {

@@ -6,7 +6,7 @@ import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startTestAgent } from '../helpers/agent';
+import { startTestAgent } from '../../tools/testkit/agent';
 import { parseTraceEndpoint } from '../../src/tracing/endpoint';
 import { applyCmdline } from '../../src/config/cmdline';
 import { parseFlags } from '../../src/config/flags';

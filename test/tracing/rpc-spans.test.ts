@@ -2,9 +2,9 @@
 // exporter: names, ids, outcome, and parents in isolated and collated modes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Code as status } from '../../src/rpc/status';
+import { Code as status } from '../../src/common/status';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { startTestAgent } from '../helpers/agent';
+import { startTestAgent } from '../../tools/testkit/agent';
 import { KeptSpans, isChildOf } from '../helpers/spans';
 import type { RpcError } from '../../src/client/grpc-unary';
 

@@ -2,10 +2,10 @@
 // double start or stop, and spans flushed before StopTracing answers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Code as status } from '../../src/rpc/status';
+import { Code as status } from '../../src/common/status';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { startTestAgent } from '../helpers/agent';
+import { startTestAgent } from '../../tools/testkit/agent';
 import { KeptSpans, isChildOf } from '../helpers/spans';
 import type { RpcError } from '../../src/client/grpc-unary';
 

@@ -19,7 +19,7 @@ import { connectUnix } from '../../src/client/dial';
 import { openChannel } from '../../src/transport/channels';
 import { SerialChannel } from '../../src/transport/serial';
 import { Session } from '../../src/transport/yamux';
-import { endOfStream } from '../../src/rpc/errors';
+import { endOfStream } from '../../src/common/errors';
 import { waitFor } from '../helpers/wait-for';
 
 /** Bytes waiting for a reader; a read that is cancelled before data comes takes nothing. */

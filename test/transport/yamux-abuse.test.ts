@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { Session } from '../../src/transport/yamux';
 import { encodeHeader, Flag, FrameType } from '../../src/transport/yamux/frame';
-import { unixSocketPair } from '../helpers/socket-pair';
+import { unixSocketPair } from '../../tools/testkit/socket-pair';
 import { waitFor } from '../helpers/wait-for';
 
 const MiB = 1024 * 1024;

@@ -13,7 +13,7 @@ import {
   INITIAL_WINDOW,
   type FrameHeader,
 } from '../../src/transport/yamux/frame';
-import { unixSocketPair } from '../helpers/socket-pair';
+import { unixSocketPair } from '../../tools/testkit/socket-pair';
 import { exercise, readAll, serveCommand, writeRandom } from '../helpers/stream-exercise';
 import { AgentServer } from '../../src/rpc/server';
 import { healthHandlers } from '../../src/rpc/handlers/health';

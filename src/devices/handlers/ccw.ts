@@ -1,5 +1,5 @@
 // virtio-blk on s390x channel I/O: the id is the CCW bus id. 1.x runtimes call it "blk-ccw".
-import { invalidArgument } from '../../rpc/errors';
+import { invalidArgument } from '../../common/errors';
 import type { DeviceHandler } from './types';
 
 export const ccwDeviceHandler: DeviceHandler = {

@@ -1,5 +1,5 @@
 // virtio-blk over MMIO: no bus address, the host predicts the node name.
-import { invalidArgument } from '../../rpc/errors';
+import { invalidArgument } from '../../common/errors';
 import type { DeviceHandler } from './types';
 
 export const mmioBlkDeviceHandler: DeviceHandler = {

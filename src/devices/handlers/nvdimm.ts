@@ -1,5 +1,5 @@
 // NVDIMM / pmem: the host predicts "/dev/pmemN".
-import { invalidArgument } from '../../rpc/errors';
+import { invalidArgument } from '../../common/errors';
 import type { DeviceHandler } from './types';
 
 export const nvdimmDeviceHandler: DeviceHandler = {

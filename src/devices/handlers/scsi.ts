@@ -1,5 +1,5 @@
 // virtio-scsi: the id is "<target>:<lun>" on the guest's SCSI controller.
-import { invalidArgument } from '../../rpc/errors';
+import { invalidArgument } from '../../common/errors';
 import type { DeviceHandler } from './types';
 
 export const scsiDeviceHandler: DeviceHandler = {

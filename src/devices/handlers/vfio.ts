@@ -1,6 +1,6 @@
 // VFIO: the container gets the group node of the passed-through PCI device.
 // The id is the device's guest PCI path.
-import { invalidArgument } from '../../rpc/errors';
+import { invalidArgument } from '../../common/errors';
 import type { DeviceHandler } from './types';
 
 export const vfioDeviceHandler: DeviceHandler = {

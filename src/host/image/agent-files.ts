@@ -6,13 +6,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-export interface AgentFile {
+interface AgentFile {
   /** Path relative to the agent's directory in the guest. */
   relative: string;
   source: string;
 }
 
-export const BUNDLE_DIR = 'dist/guest';
+const BUNDLE_DIR = 'dist/guest';
 const BUNDLE_FILES = [
   'kata-agent.js',
   'kata-agent.blob',

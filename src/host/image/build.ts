@@ -15,7 +15,7 @@ import { planLoader } from './loader';
 import { packCpio, stageTree } from './stage';
 
 /** node's flags for the agent in the guest: the agent's own (src/config/node-flags.ts). */
-export const GUEST_NODE_FLAGS: string[] = [...AGENT_NODE_FLAGS];
+const GUEST_NODE_FLAGS: string[] = [...AGENT_NODE_FLAGS];
 
 /** Bump when the layout or the builder changes in a way the plan does not show. */
 const BUILDER_VERSION = 4;
@@ -39,14 +39,14 @@ export interface GuestImage {
   hash: string;
 }
 
-export interface BuildResult {
+interface BuildResult {
   image: GuestImage;
   /** False when the cached image was current. */
   built: boolean;
   elapsedMs: number;
 }
 
-export interface BuildOptions {
+interface BuildOptions {
   cacheDir?: string;
   repo?: string;
   force?: boolean;
@@ -61,7 +61,7 @@ async function which(name: string): Promise<string> {
 }
 
 /** The agent does its own PID 1 work once its guest init module is built. */
-export function agentRunsAsInit(repo: string): boolean {
+function agentRunsAsInit(repo: string): boolean {
   const forced = process.env.KATA_VM_AGENT_INIT;
   if (forced === '0' || forced === '1') return forced === '1';
   return existsSync(path.join(repo, 'dist', 'src', 'guest', 'init.js'));
@@ -75,11 +75,6 @@ function readManifest(file: string): GuestImage | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** The image described by the cache's manifest, without checking whether its inputs changed. */
-export function cachedImage(cacheDir = vmCacheDir()): GuestImage | undefined {
-  return readManifest(path.join(cacheDir, 'image', 'manifest.json'));
 }
 
 export async function ensureImage(options: BuildOptions = {}): Promise<BuildResult> {

@@ -10,7 +10,7 @@
 //   kata_vm_node_flags=--a,--b             node's flags for the agent, instead of the image's
 //   kata_vm_snapshot=off                   start the agent from its script, not its snapshot
 
-export interface InitScriptOptions {
+interface InitScriptOptions {
   /** Absolute guest paths of the .ko files, dependencies first. */
   modulesFile: string;
   node: string;

@@ -16,7 +16,7 @@ const GUEST_NODE = '/usr/bin/node';
 const MODULES_FILE = '/etc/kata-vm/modules';
 const AGENT_PID_FILE = '/run/kata-agent.pid';
 
-export interface LayoutInput {
+interface LayoutInput {
   repo: string;
   kernel: GuestKernel;
   node: string;

@@ -42,7 +42,7 @@ export const GUEST_MODULES: readonly string[] = [
 ];
 
 /** module name → its .ko path relative to lib/modules/<version>, and the paths it depends on. */
-export interface ModuleIndex {
+interface ModuleIndex {
   byName: Map<string, string>;
   deps: Map<string, string[]>;
 }

@@ -4,9 +4,9 @@
 // as their payload.
 import { align4, MalformedMessageError, readU16, readU32, u32Bytes, writeU16 } from './bytes';
 
-export const NLA_HDRLEN = 4;
-export const NLA_F_NESTED = 0x8000;
-export const NLA_F_NET_BYTEORDER = 0x4000;
+const NLA_HDRLEN = 4;
+const NLA_F_NESTED = 0x8000;
+const NLA_F_NET_BYTEORDER = 0x4000;
 const NLA_TYPE_MASK = ~(NLA_F_NESTED | NLA_F_NET_BYTEORDER) & 0xffff;
 
 /** One encoded attribute, padding included, ready to concatenate. */
@@ -33,7 +33,7 @@ export function encodeNested(type: number, children: Buffer[], flagNested = true
   return encodeAttribute(flagNested ? type | NLA_F_NESTED : type, Buffer.concat(children));
 }
 
-export interface Attribute {
+interface Attribute {
   /** Type without the NESTED / NET_BYTEORDER flag bits. */
   type: number;
   nested: boolean;

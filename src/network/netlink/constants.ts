@@ -10,7 +10,6 @@ export const AF_INET6 = 10;
 
 // struct nlmsghdr
 export const NLMSG_HDRLEN = 16;
-export const NLMSG_ALIGNTO = 4;
 export const NLMSG_NOOP = 1;
 export const NLMSG_ERROR = 2;
 export const NLMSG_DONE = 3;
@@ -19,12 +18,10 @@ export const NLMSG_OVERRUN = 4;
 export const NLM_F_REQUEST = 0x01;
 export const NLM_F_MULTI = 0x02;
 export const NLM_F_ACK = 0x04;
-export const NLM_F_ECHO = 0x08;
 export const NLM_F_DUMP_INTR = 0x10;
-export const NLM_F_DUMP_FILTERED = 0x20;
 // Modifiers of GET requests
-export const NLM_F_ROOT = 0x100;
-export const NLM_F_MATCH = 0x200;
+const NLM_F_ROOT = 0x100;
+const NLM_F_MATCH = 0x200;
 export const NLM_F_DUMP = NLM_F_ROOT | NLM_F_MATCH;
 // Modifiers of NEW requests
 export const NLM_F_REPLACE = 0x100;
@@ -36,13 +33,10 @@ export const NLM_F_ACK_TLVS = 0x200;
 
 // Extended-ack attributes inside NLMSG_ERROR
 export const NLMSGERR_ATTR_MSG = 1;
-export const NLMSGERR_ATTR_OFFS = 2;
 
 // Message types
 export const RTM_NEWLINK = 16;
-export const RTM_DELLINK = 17;
 export const RTM_GETLINK = 18;
-export const RTM_SETLINK = 19;
 export const RTM_NEWADDR = 20;
 export const RTM_DELADDR = 21;
 export const RTM_GETADDR = 22;
@@ -56,12 +50,9 @@ export const RTM_GETNEIGH = 30;
 // struct ifinfomsg (16 bytes) and IFLA_* attributes
 export const IFINFOMSG_LEN = 16;
 export const IFLA_ADDRESS = 1;
-export const IFLA_BROADCAST = 2;
 export const IFLA_IFNAME = 3;
 export const IFLA_MTU = 4;
-export const IFLA_LINK = 5;
 export const IFLA_MASTER = 10;
-export const IFLA_OPERSTATE = 16;
 export const IFLA_LINKINFO = 18;
 export const IFLA_EXT_MASK = 29;
 export const IFLA_INFO_KIND = 1;
@@ -69,14 +60,8 @@ export const RTEXT_FILTER_SKIP_STATS = 1 << 3;
 
 // net_device_flags (linux/if.h)
 export const IFF_UP = 0x1;
-export const IFF_BROADCAST = 0x2;
-export const IFF_LOOPBACK = 0x8;
-export const IFF_POINTOPOINT = 0x10;
-export const IFF_RUNNING = 0x40;
 export const IFF_NOARP = 0x80;
 export const IFF_PROMISC = 0x100;
-export const IFF_MULTICAST = 0x1000;
-export const IFF_LOWER_UP = 0x10000;
 
 // struct ifaddrmsg (8 bytes) and IFA_* attributes
 export const IFADDRMSG_LEN = 8;
@@ -84,53 +69,32 @@ export const IFA_ADDRESS = 1;
 export const IFA_LOCAL = 2;
 export const IFA_LABEL = 3;
 export const IFA_BROADCAST = 4;
-export const IFA_CACHEINFO = 6;
 export const IFA_FLAGS = 8;
-export const IFA_F_SECONDARY = 0x01;
 export const IFA_F_NODAD = 0x02;
-export const IFA_F_DADFAILED = 0x08;
-export const IFA_F_TENTATIVE = 0x40;
 export const IFA_F_PERMANENT = 0x80;
 
 // struct rtmsg (12 bytes) and RTA_* attributes
 export const RTMSG_LEN = 12;
 export const RTA_DST = 1;
-export const RTA_SRC = 2;
-export const RTA_IIF = 3;
 export const RTA_OIF = 4;
 export const RTA_GATEWAY = 5;
 export const RTA_PRIORITY = 6;
 export const RTA_PREFSRC = 7;
 export const RTA_MULTIPATH = 9;
 export const RTA_TABLE = 15;
-export const RTA_VIA = 18;
 // struct rtnexthop (8 bytes) inside RTA_MULTIPATH
 export const RTNH_LEN = 8;
 
-export const RT_TABLE_UNSPEC = 0;
 export const RT_TABLE_MAIN = 254;
-export const RT_TABLE_LOCAL = 255;
 
-export const RTPROT_UNSPEC = 0;
-export const RTPROT_REDIRECT = 1;
 export const RTPROT_KERNEL = 2;
 export const RTPROT_BOOT = 3;
-export const RTPROT_STATIC = 4;
 
 export const RT_SCOPE_UNIVERSE = 0;
-export const RT_SCOPE_SITE = 200;
 export const RT_SCOPE_LINK = 253;
 export const RT_SCOPE_HOST = 254;
-export const RT_SCOPE_NOWHERE = 255;
 
-export const RTN_UNSPEC = 0;
 export const RTN_UNICAST = 1;
-export const RTN_LOCAL = 2;
-export const RTN_BROADCAST = 3;
-export const RTN_MULTICAST = 5;
-export const RTN_BLACKHOLE = 6;
-export const RTN_UNREACHABLE = 7;
-export const RTN_PROHIBIT = 8;
 
 export const RTM_F_CLONED = 0x200;
 
@@ -138,23 +102,8 @@ export const RTM_F_CLONED = 0x200;
 export const NDMSG_LEN = 12;
 export const NDA_DST = 1;
 export const NDA_LLADDR = 2;
-export const NDA_PROBES = 4;
 
-export const NUD_INCOMPLETE = 0x01;
-export const NUD_REACHABLE = 0x02;
 export const NUD_STALE = 0x04;
-export const NUD_DELAY = 0x08;
-export const NUD_PROBE = 0x10;
-export const NUD_FAILED = 0x20;
-export const NUD_NOARP = 0x40;
 export const NUD_PERMANENT = 0x80;
-export const NUD_NONE = 0x00;
 
-export const NTF_USE = 0x01;
-export const NTF_SELF = 0x02;
-export const NTF_MASTER = 0x04;
-export const NTF_PROXY = 0x08;
-export const NTF_EXT_LEARNED = 0x10;
-export const NTF_OFFLOADED = 0x20;
-export const NTF_STICKY = 0x40;
 export const NTF_ROUTER = 0x80;

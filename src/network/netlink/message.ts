@@ -58,7 +58,7 @@ export function decodeMessages(buf: Buffer): NetlinkMessage[] {
   return out;
 }
 
-export interface ErrorReply {
+interface ErrorReply {
   /** 0 for an acknowledgement, else the positive errno. */
   errno: number;
   /** Type and seq of the request this answers. */

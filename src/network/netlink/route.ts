@@ -17,7 +17,7 @@ import {
   RTNH_LEN,
 } from './constants';
 
-export interface NextHop {
+interface NextHop {
   oif: number | undefined;
   gateway: Buffer | undefined;
 }

@@ -36,7 +36,7 @@ import {
 import { decodeRoute, encodeRoute, encodeRouteDump, type RouteMessage, type RouteSpec } from './route';
 
 /** What rtnetlink needs from a socket; NetlinkSocket provides it. */
-export interface NetlinkChannel {
+interface NetlinkChannel {
   change(type: number, flags: number, body: Buffer): Promise<void>;
   dump(type: number, body: Buffer): Promise<NetlinkMessage[]>;
 }

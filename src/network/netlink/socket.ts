@@ -2,6 +2,7 @@
 // request is on the wire at a time (callers queue), each with its own
 // sequence number, so replies can never be confused; replies to a request
 // that timed out are recognised by their old number and dropped.
+import { Mutex } from '../../common/mutex';
 import { native, POLL_READABLE, type NativeBinding, type PollHandle } from '../../native';
 import { MalformedMessageError } from './bytes';
 import { NETLINK_ROUTE, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST } from './constants';
@@ -34,7 +35,7 @@ export class NetlinkSocket {
   private readonly dumpRetries: number;
   private fd: number | undefined;
   private seq = 0;
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly lock = new Mutex();
   private closed = false;
 
   constructor(options: NetlinkSocketOptions = {}) {
@@ -65,16 +66,14 @@ export class NetlinkSocket {
   /** Closes the socket once queued requests have finished. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.tail.catch(() => undefined);
+    await this.lock.idle();
     if (this.fd !== undefined) this.bindingInUse?.close(this.fd);
     this.fd = undefined;
   }
 
   private enqueue<T>(work: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error('netlink socket is closed'));
-    const run = this.tail.then(work, work);
-    this.tail = run.catch(() => undefined);
-    return run;
+    return this.lock.run(work);
   }
 
   private get binding(): NetlinkBinding {

@@ -36,7 +36,7 @@ import { requestHeaders } from './request-headers';
 import { encodeSettings, readSettings } from './settings';
 import { H2Stream, type StreamOwner } from './stream';
 
-export interface H2ConnectionOptions {
+interface H2ConnectionOptions {
   onStream(stream: H2Stream): void;
   limits?: Partial<H2Limits>;
   /** Where connection and stream errors are reported; silent without one. */

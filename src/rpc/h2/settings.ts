@@ -19,7 +19,7 @@ export function encodeSettings(limits: H2Limits): Buffer {
 }
 
 /** What a client's SETTINGS change for the server; throws on values the RFC forbids. */
-export interface PeerSettings {
+interface PeerSettings {
   initialWindow?: number;
   maxFrameSize?: number;
 }

@@ -3,7 +3,7 @@
 import type { OomQueue } from '../../cgroups/oom';
 import type { Spec } from '../../generated/oci';
 import type { Sandbox } from '../../sandbox/sandbox';
-import { failedPrecondition, invalidArgument } from '../errors';
+import { failedPrecondition, invalidArgument } from '../../common/errors';
 import type { AgentHandlers } from '../types';
 import { requireAbsolutePath, requireField, requireId } from '../validate';
 
@@ -90,7 +90,7 @@ export function containerHandlers(sandbox: Sandbox, oom: OomQueue) {
 }
 
 /** What every container spec needs before anything is created. */
-export function checkSpec(spec: Spec): void {
+function checkSpec(spec: Spec): void {
   const proc = requireField(spec.Process, 'OCI.Process');
   if (proc.Args.length === 0) throw invalidArgument('OCI.Process.Args is empty');
   const root = requireField(spec.Root, 'OCI.Root');

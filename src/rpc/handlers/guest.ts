@@ -6,7 +6,7 @@ import type { GuestOperations } from '../../guest/index';
 import { probeMemory } from '../../guest/mem-probe';
 import { reseedRandom } from '../../guest/random';
 import { errorText } from '../../common/error-text';
-import { invalidArgument, unknown } from '../errors';
+import { invalidArgument, unknown } from '../../common/errors';
 import { requireField } from '../validate';
 import type { AgentHandlers } from '../types';
 

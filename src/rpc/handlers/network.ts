@@ -9,16 +9,11 @@ import {
   parseNeighbourRequest,
   parseRouteRequest,
 } from '../../network/requests';
-import type { AgentHandlers, CallContext } from '../types';
+import type { AgentHandlers } from '../types';
 import { requireField } from '../validate';
 
-export interface NetworkHandlerOptions {
+interface NetworkHandlerOptions {
   network: NetworkService;
-  /**
-   * Waits until the PCI device at `pciPath` ("bridge/slot") has appeared, within the hotplug
-   * timeout. Without it, an interface's pciPath is not waited for.
-   */
-  waitForPciDevice?: (pciPath: string, call: CallContext) => Promise<void>;
 }
 
 type NetworkHandlers = Pick<
@@ -26,11 +21,10 @@ type NetworkHandlers = Pick<
   'updateInterface' | 'updateRoutes' | 'listInterfaces' | 'listRoutes' | 'addARPNeighbors'
 >;
 
-export function networkHandlers({ network, waitForPciDevice }: NetworkHandlerOptions): NetworkHandlers {
+export function networkHandlers({ network }: NetworkHandlerOptions): NetworkHandlers {
   return {
-    async updateInterface(request, call) {
+    async updateInterface(request) {
       const wanted = parseInterfaceRequest(requireField(request.interface, 'interface'));
-      if (wanted.pciPath && waitForPciDevice) await waitForPciDevice(wanted.pciPath, call);
       return network.updateInterface(wanted);
     },
     async updateRoutes(request) {

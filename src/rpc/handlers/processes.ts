@@ -3,7 +3,7 @@
 // own call.
 import type { ContainerProcess } from '../../process/container-process';
 import type { Sandbox } from '../../sandbox/sandbox';
-import { invalidArgument } from '../errors';
+import { invalidArgument } from '../../common/errors';
 import type { AgentHandlers } from '../types';
 import { requireField, requireId } from '../validate';
 

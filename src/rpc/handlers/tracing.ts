@@ -2,7 +2,7 @@
 import type { AgentTracing } from '../../tracing/tracing';
 import type { AgentHandlers } from '../types';
 
-export type TracingControl = Pick<AgentTracing, 'startTracing' | 'stopTracing'>;
+type TracingControl = Pick<AgentTracing, 'startTracing' | 'stopTracing'>;
 
 export function tracingHandlers(tracing: TracingControl) {
   return {

@@ -3,7 +3,7 @@
 import { stat } from 'node:fs/promises';
 import type { DeviceLocator } from '../../devices/locate';
 import type { Storage } from '../../generated/agent';
-import { invalidArgument } from '../../rpc/errors';
+import { invalidArgument } from '../../common/errors';
 import type { StorageHandler } from './types';
 
 function blockHandler(

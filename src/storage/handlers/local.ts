@@ -3,7 +3,7 @@
 import { chmod, mkdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { errorText } from '../../common/error-text';
-import { internal, invalidArgument } from '../../rpc/errors';
+import { internal, invalidArgument } from '../../common/errors';
 import { parseKeyValueOptions } from '../mount-options';
 import type { StorageHandler } from './types';
 

@@ -5,7 +5,7 @@
 // length is the window increment, for a ping the opaque ping value, for a go
 // away the reason code.
 
-export const PROTOCOL_VERSION = 0;
+const PROTOCOL_VERSION = 0;
 export const HEADER_SIZE = 12;
 /** Every stream starts with this receive window, on both sides. */
 export const INITIAL_WINDOW = 256 * 1024;

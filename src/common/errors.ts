@@ -22,7 +22,6 @@ export const unimplemented = (msg: string): AgentError => new AgentError(Code.UN
 export const internal = (msg: string): AgentError => new AgentError(Code.INTERNAL, msg);
 export const unknown = (msg: string): AgentError => new AgentError(Code.UNKNOWN, msg);
 export const resourceExhausted = (msg: string): AgentError => new AgentError(Code.RESOURCE_EXHAUSTED, msg);
-export const permissionDenied = (msg: string): AgentError => new AgentError(Code.PERMISSION_DENIED, msg);
 
 /** The end-of-stream answer of ReadStdout/ReadStderr: 1.x clients stop reading on UNKNOWN "EOF". */
 export const endOfStream = (): AgentError => unknown('EOF');

@@ -34,7 +34,7 @@ function writeVarint(value: number): number[] {
 }
 
 /** The top-level fields of an encoding, as far as it parses. */
-export function topLevelFields(bytes: Uint8Array): WireField[] {
+function topLevelFields(bytes: Uint8Array): WireField[] {
   const fields: WireField[] = [];
   let at = 0;
   while (at < bytes.length) {
@@ -62,18 +62,12 @@ export function topLevelFields(bytes: Uint8Array): WireField[] {
   return fields;
 }
 
-export type MutationKind = 'flip' | 'truncate' | 'duplicate' | 'splice' | 'inflate' | 'retag';
+type MutationKind = 'flip' | 'truncate' | 'duplicate' | 'splice' | 'inflate' | 'retag';
 
 const KINDS: MutationKind[] = ['flip', 'truncate', 'duplicate', 'splice', 'inflate', 'retag'];
 
 /** Applies one mutation; `a` and `b` pick positions, `extra` is inserted by splice. */
-export function mutate(
-  bytes: Uint8Array,
-  kind: MutationKind,
-  a: number,
-  b: number,
-  extra: Uint8Array,
-): Buffer {
+function mutate(bytes: Uint8Array, kind: MutationKind, a: number, b: number, extra: Uint8Array): Buffer {
   const src = Buffer.from(bytes);
   const fields = topLevelFields(src);
   const field = fields.length ? fields[a % fields.length] : undefined;

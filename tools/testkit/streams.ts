@@ -4,13 +4,13 @@ import { createHash } from 'node:crypto';
 import type { AgentClient } from '../../src/client/agent-client';
 import { RpcError } from '../../src/client/grpc-unary';
 
-export interface StreamDigest {
+interface StreamDigest {
   bytes: number;
   sha256: string;
   reads: number;
 }
 
-export interface ReadOptions {
+interface ReadOptions {
   /** Bytes asked per ReadStdout/ReadStderr; a function varies it per call. */
   len: number | ((call: number) => number);
   /** Per-call deadline, so that a stall fails instead of hanging. */
@@ -21,11 +21,11 @@ export interface ReadOptions {
   hash?: boolean;
 }
 
-export interface StreamRead extends StreamDigest {
+interface StreamRead extends StreamDigest {
   data?: Buffer;
 }
 
-export function isEof(err: unknown): boolean {
+function isEof(err: unknown): boolean {
   return err instanceof RpcError && err.details === 'EOF';
 }
 

@@ -4,7 +4,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import type { Storage } from '../../src/generated/agent';
 import { native } from '../../src/native';
-import { invalidArgument } from '../../src/rpc/errors';
+import { invalidArgument } from '../../src/common/errors';
 import type { MountedStorage, StorageManager } from '../../src/storage/types';
 
 export class LocalStorage implements StorageManager {

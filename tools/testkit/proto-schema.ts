@@ -39,7 +39,7 @@ const SCALARS = new Set<string>([
   'double',
 ]);
 
-export type FieldType =
+type FieldType =
   { kind: 'scalar'; scalar: ScalarType } | { kind: 'enum'; name: string } | { kind: 'message'; name: string };
 
 export interface FieldSchema {
@@ -51,7 +51,7 @@ export interface FieldSchema {
   mapKey?: ScalarType;
 }
 
-export interface MessageSchema {
+interface MessageSchema {
   /** Fully qualified: "grpc.CreateContainerRequest". */
   fullName: string;
   fields: FieldSchema[];
@@ -81,7 +81,7 @@ function tokenize(text: string): string[] {
 }
 
 /** Parses proto files (by path) into one schema; imports outside the list resolve to empty messages. */
-export function loadProtoSchema(files: readonly string[]): ProtoSchema {
+function loadProtoSchema(files: readonly string[]): ProtoSchema {
   const rawMessages = new Map<string, RawField[]>();
   const enums = new Map<string, number[]>();
   const rpcs: RawRpc[] = [];

@@ -1,10 +1,10 @@
 // The benchmark report's arithmetic and its place in docs/benchmarks.md.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BEGIN_MARKER, END_MARKER, spliceBlock } from '../../bench/lib/report';
-import { evaluate } from '../../bench/lib/result';
-import { median, roundRatios, summarize } from '../../bench/lib/stats';
-import { costChart } from '../../bench/lib/chart';
+import { BEGIN_MARKER, END_MARKER, spliceBlock } from './report';
+import { evaluate } from './result';
+import { median, roundRatios, summarize } from './stats';
+import { costChart } from './chart';
 
 test('median, spread and per-round ratios', () => {
   assert.equal(median([3, 1, 2]), 2);

@@ -40,7 +40,7 @@ set +e
 setpriv --bounding-set ${DROPPED_CAPS} -- "$@"
 `;
 
-export interface ConfinedAgentOptions {
+interface ConfinedAgentOptions {
   config?: Partial<AgentConfig>;
   /** Level the agent formats its log at; only warnings reach stderrTail. */
   logLevel?: LogLevel;
@@ -67,7 +67,7 @@ function artifactArgv(config: Partial<AgentConfig>, level: LogLevel): string[] {
   ];
 }
 
-export interface AgentExit {
+interface AgentExit {
   code: number | null;
   signal: NodeJS.Signals | null;
 }

@@ -3,7 +3,7 @@
 // values), sent by concurrent workers that now and then drop their connection
 // mid-call. It records what came back; the caller judges.
 import fc from 'fast-check';
-import { Code as Status } from '../../src/rpc/status';
+import { Code as Status } from '../../src/common/status';
 import type { AgentClient } from '../../src/client/agent-client';
 import { RpcError } from '../../src/client/grpc-unary';
 import { METHODS, type MethodCodec } from '../../src/client/methods';
@@ -11,9 +11,9 @@ import { encodePartial, messageArbitraries } from './arbitraries';
 import { mutatedArb, randomBytesArb } from './mutate';
 import { repoProtoSchema } from './proto-schema';
 
-export type CaseKind = 'random' | 'mutated' | 'valid';
+type CaseKind = 'random' | 'mutated' | 'valid';
 
-export interface FuzzCase {
+interface FuzzCase {
   method: MethodCodec;
   kind: CaseKind;
   bytes: Buffer;
@@ -42,7 +42,7 @@ export interface FuzzReport {
   badResponses: Finding[];
 }
 
-export interface FuzzOptions {
+interface FuzzOptions {
   seed: number;
   budgetMs: number;
   concurrency: number;
@@ -61,7 +61,7 @@ export const FAULT_TEXT =
 const BATCH = 8;
 
 /** An endless round-robin over the methods, each turn a seeded batch of cases. */
-export function caseStream(seed: number, methods: readonly MethodCodec[] = METHODS): () => FuzzCase {
+function caseStream(seed: number, methods: readonly MethodCodec[] = METHODS): () => FuzzCase {
   const schema = repoProtoSchema();
   const arbs = messageArbitraries(schema);
   const perMethod = methods.map((method) => {

@@ -25,7 +25,7 @@ export type GoResult = (
   at: number;
 };
 
-export interface GoRunOptions {
+interface GoRunOptions {
   /** Through a hashicorp yamux client session on the socket, as the 1.x runtime dials. */
   yamux?: boolean;
   /** Every call at once on the one connection. */
@@ -94,7 +94,7 @@ export async function runGoCalls(
   return results;
 }
 
-export interface GoBenchOptions {
+interface GoBenchOptions {
   /** Run each call this many times; each line is then "took NANOS". */
   repeat?: number;
   /** Run each call until it fails; each line is then "drained CALLS BYTES NANOS". */

@@ -72,6 +72,9 @@ export class SystemPaths {
   get acpiMemoryHotplug(): string {
     return this.sys('firmware', 'acpi', 'hotplug', 'memory', 'enabled');
   }
+  get hugepagesDir(): string {
+    return this.sys('kernel', 'mm', 'hugepages');
+  }
   hugepages(pageSizeKb: number): string {
     return this.sys('kernel', 'mm', 'hugepages', `hugepages-${pageSizeKb}kB`, 'nr_hugepages');
   }
@@ -91,6 +94,25 @@ export class SystemPaths {
   }
   get selfStatus(): string {
     return this.proc('self', 'status');
+  }
+  get selfMountInfo(): string {
+    return this.proc('self', 'mountinfo');
+  }
+  get netDev(): string {
+    return this.proc('net', 'dev');
+  }
+  /** net.ipv4.ip_forward's file, from its dotted key split into parts. */
+  sysctl(parts: readonly string[]): string {
+    return this.proc('sys', ...parts);
+  }
+  get console(): string {
+    return this.dev('console');
+  }
+  get vsockDriver(): string {
+    return this.sys('bus', 'virtio', 'drivers', 'vmw_vsock_virtio_transport');
+  }
+  get virtioPorts(): string {
+    return this.sys('class', 'virtio-ports');
   }
   get kernelConfig(): string {
     return this.proc('config.gz');

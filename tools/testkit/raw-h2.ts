@@ -17,7 +17,7 @@ import { encodeHeaderBlock } from '../../src/rpc/h2/hpack';
 export const H2 = { ErrorCode, Flag, FrameType };
 export { u32 };
 
-export interface GoAway {
+interface GoAway {
   lastStreamId: number;
   code: number;
   debug: string;

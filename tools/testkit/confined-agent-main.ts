@@ -1,4 +1,4 @@
-// Entry point of an agent process confined by test/helpers/confined-agent.ts.
+// Entry point of an agent process confined by tools/testkit/confined-agent.ts.
 // Runs only when started with `--serve <json config overrides>`: the test
 // runner also loads every file under test/ and must find nothing to do here.
 import { startAgent } from '../../src/agent';

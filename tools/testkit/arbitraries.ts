@@ -4,7 +4,7 @@
 // both sane and hostile, boundary numbers, and arbitrary text.
 import fc from 'fast-check';
 import type { MessageCodec } from '../../src/client/methods';
-import { CONFINED_MAC } from '../helpers/confined-agent';
+import { CONFINED_MAC } from './confined-agent';
 import type { FieldSchema, ProtoSchema, ScalarType } from './proto-schema';
 
 /** Ids shared by every generated request, so that a create meets a later start or read. */
@@ -163,7 +163,7 @@ function scalar(type: ScalarType, fieldName: string): fc.Arbitrary<unknown> {
   }
 }
 
-export interface MessageArbitraries {
+interface MessageArbitraries {
   /** A partial object (proto field names) of the message `fullName`. */
   message(fullName: string): fc.Arbitrary<Record<string, unknown>>;
 }

@@ -9,7 +9,7 @@ export function yamuxPeerBinary(): string {
   return goFixtureBinary('yamux-peer');
 }
 
-export interface GoPeer {
+interface GoPeer {
   child: ChildProcess;
   /** Resolves with the first stdout line that starts with `prefix`. */
   line(prefix: string): Promise<string>;

@@ -31,7 +31,7 @@ export function childPids(pid: number | 'self' = 'self'): number[] {
 }
 
 /** Process state letter (R, S, Z, ...), or undefined when it is gone. */
-export function processState(pid: number): string | undefined {
+function processState(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];

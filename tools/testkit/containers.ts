@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Code as status } from '../../src/rpc/status';
+import type { Code as status } from '../../src/common/status';
 import type { AgentClient } from '../../src/client/agent-client';
 import { RpcError } from '../../src/client/grpc-unary';
 import type { OciRuntimeName } from '../../src/config/options';
@@ -36,7 +36,7 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export interface HarnessOptions {
+interface HarnessOptions {
   runtime: OciRuntimeName;
   sandbox?: Partial<CreateSandboxRequest>;
   /** Skip CreateSandbox. */
@@ -115,7 +115,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   };
 }
 
-export interface SpecOptions {
+interface SpecOptions {
   terminal?: boolean;
   env?: string[];
   cwd?: string;
