@@ -35,6 +35,27 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: MOVED }],
     },
   },
+  // Type-aware: a promise nobody awaits or catches is a crash (unhandled rejection) or a lost error.
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          // node:test's test() and hooks return promises the runner itself awaits.
+          allowForKnownSafeCalls: [
+            {
+              from: 'package',
+              package: 'node:test',
+              name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'],
+            },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
   {
     // One table of mount(2) flags, checked against the addon's by a test.
     files: ['src/**/*.ts'],

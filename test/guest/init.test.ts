@@ -129,7 +129,7 @@ function startPid1(args: string[]): Pid1Process {
           seen.delete(tag);
           resolve(v);
         });
-        exited.then(() => reject(new Error(`PID 1 exited before ${tag}: ${err}`)));
+        void exited.then(() => reject(new Error(`PID 1 exited before ${tag}: ${err}`)));
       });
     },
     innerPid() {

@@ -208,7 +208,7 @@ export async function startConfinedAgent(options: ConfinedAgentOptions = {}): Pr
       out += chunk.toString();
       if (out.includes('ready\n')) resolve();
     });
-    agent.exited.then((e) =>
+    void agent.exited.then((e) =>
       reject(
         new Error(`confined agent exited before it was ready (${JSON.stringify(e)}): ${agent.stderrTail()}`),
       ),

@@ -44,7 +44,9 @@ export function startGoPeer(args: string[]): GoPeer {
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         waiters.push({ prefix, resolve });
-        exited.then((code) => reject(new Error(`yamux-peer exited (${code}) before "${prefix}": ${err}`)));
+        void exited.then((code) =>
+          reject(new Error(`yamux-peer exited (${code}) before "${prefix}": ${err}`)),
+        );
       });
     },
     async stop() {
