@@ -45,11 +45,28 @@ await build({
 });
 // The agent as one self-contained function: `node --build-snapshot` runs it
 // without the `exports` object a CommonJS entry would write to.
-await build({
+const agentBuild = await build({
   ...common,
   entryPoints: { 'kata-agent': path.join(repo, 'dist/src/cli/agent.js') },
   format: 'iife',
+  metafile: true,
 });
+// The guest build holds guest code only: host tooling, the client, tests and
+// benchmarks reaching the agent's bundle fail the build (and so every test run).
+const HOST_TREES = [
+  'dist/src/host/',
+  'dist/src/client/',
+  'dist/src/tools/',
+  'dist/test/',
+  'dist/bench/',
+  'dist/tools/',
+];
+const hostInputs = Object.keys(agentBuild.metafile.inputs).filter((f) =>
+  HOST_TREES.some((t) => f.startsWith(t)),
+);
+if (hostInputs.length > 0) {
+  throw new Error(`the guest agent's bundle imports host code: ${hostInputs.join(', ')}`);
+}
 if (existsSync(addon)) copyFileSync(addon, path.join(out, 'agent_native.node'));
 // Run directly, the bundle asks node for the agent's V8 flags (src/config/node-flags.ts).
 const { AGENT_NODE_FLAGS } = await import(path.join(repo, 'dist/src/config/node-flags.js'));
