@@ -35,11 +35,17 @@ const common = {
   legalComments: 'none',
   logLevel: 'warning',
 };
+// The VM tests' own guest-side programs, in a folder of their own: the image does
+// not carry them, the tests bring them in through the VM's share.
+const vmTest = path.join(repo, 'dist', 'vm-test');
+rmSync(vmTest, { recursive: true, force: true });
 await build({
   ...common,
+  outdir: vmTest,
   entryPoints: {
+    // The plumbing probe (kata_vm_mode=probe).
     'guest-probe': path.join(repo, 'dist/src/host/guest-probe.js'),
-    // The client, for the debug console and the in-guest vsock check of the VM end-to-end.
+    // The client, for the in-guest vsock check of the VM end-to-end.
     'kata-agent-ctl': path.join(repo, 'dist/src/cli/ctl.js'),
   },
 });

@@ -10,7 +10,10 @@ import { collect, createContainer, execOk } from './process-io';
 import { BRIDGE_ID, BRIDGE_SLOT, SHARE_TAG } from './qemu';
 import { StageTimer, type StageTiming } from './stage-timer';
 import { GUEST_AGENT_DIR } from './image/layout';
+import { copyFileSync } from 'node:fs';
 import path from 'node:path';
+import { guestAddon, vmTestFile } from './image/agent-files';
+import { repoRoot } from './paths';
 import type { SandboxShare } from './sandbox-share';
 
 interface SequenceOptions extends AgentVmOptions {
@@ -270,10 +273,17 @@ export async function runSequence(options: SequenceOptions = {}): Promise<Sequen
     );
 
     // 6. vsock inside the guest: kata-agent-ctl in a container calls the agent's vsock listener.
+    //    The image does not carry the client: it goes into the container's rootfs, with the addon.
+    for (const [from, name] of [
+      [vmTestFile(repoRoot(), 'kata-agent-ctl.js'), 'kata-agent-ctl.js'],
+      [guestAddon(repoRoot()), 'agent_native.node'],
+    ]) {
+      copyFileSync(from, share.hostPath(TOOLS, 'rootfs', name));
+    }
     const vsockOutput = await st(`vsock round trip in the guest (ctl → vsock://1:${AGENT_VSOCK_PORT})`, () =>
       execOk(client, TOOLS, [
         '/usr/bin/node',
-        `${GUEST_AGENT_DIR}/kata-agent-ctl.js`,
+        '/kata-agent-ctl.js',
         ...['--addr', `vsock://1:${AGENT_VSOCK_PORT}`, 'Check'],
       ]),
     );

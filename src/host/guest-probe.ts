@@ -1,18 +1,9 @@
 // Runs inside the guest (kata_vm_mode=probe) to check the VM's plumbing without
 // the agent: node starts, the virtio-serial port named agent.channel.0 carries a
-// line each way, and the kataShared 9p share mounts with the host's files in it.
+// line each way, and the kataShared 9p share (which /init mounted to start this
+// probe from it: the image does not carry it) holds the host's files.
 // Every finding is one "kata-vm-probe: key=value" console line the host parses.
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  readdirSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync, readSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 const PORT_NAME = 'agent.channel.0';
@@ -68,20 +59,15 @@ function serialRoundTrip(port: string): string {
   }
 }
 
+/** The share /init mounted to start this probe from it (a virtio-9p device mounts once). */
 function shareCheck(mountPoint: string): void {
-  mkdirSync(mountPoint, { recursive: true });
-  execFileSync('mount', [
-    '-t',
-    '9p',
-    '-o',
-    'trans=virtio,version=9p2000.L,cache=mmap,msize=512000,nodev',
-    SHARE_TAG,
-    mountPoint,
-  ]);
+  const mounted = readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${SHARE_TAG} ${mountPoint} 9p `));
+  if (!mounted) throw new Error(`${mountPoint} is not the ${SHARE_TAG} 9p mount`);
   report('share-entries', readdirSync(mountPoint).sort().join(','));
   report('share-text', readFileSync(path.join(mountPoint, 'probe.txt'), 'utf8').trim());
   writeFileSync(path.join(mountPoint, 'from-guest.txt'), `written at uptime ${uptime()}\n`);
-  execFileSync('umount', [mountPoint]);
 }
 
 async function main(): Promise<void> {
@@ -89,7 +75,7 @@ async function main(): Promise<void> {
   const port = await waitForPort(PORT_NAME, 10_000);
   report('port', `${port} uptime=${uptime()}`);
   report('serial-answer', serialRoundTrip(port));
-  shareCheck('/mnt/share');
+  shareCheck(__dirname);
   report('done', `uptime=${uptime()}`);
 }
 

@@ -1,13 +1,15 @@
 // Host side of the plumbing probe (guest-probe.ts runs in the guest): boots the
 // image with kata_vm_mode=probe, answers the guest's hello on the serial port,
 // puts a file in the share, and collects the guest's findings from the console.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { detectAccel } from './accel';
 import type { GuestImage } from './image/build';
 import { QemuVm } from './qemu';
+import { vmTestFile } from './image/agent-files';
+import { repoRoot } from './paths';
 
 interface ProbeResult {
   accel: string;
@@ -47,6 +49,8 @@ export async function runProbe(image: GuestImage, onConsoleLine?: (l: string) =>
   const accel = await detectAccel(image.vmlinux);
   mkdirSync(shareDir);
   writeFileSync(path.join(shareDir, 'probe.txt'), PROBE_SHARE_TEXT + '\n');
+  // The image does not carry the probe: /init runs it from the share.
+  copyFileSync(vmTestFile(repoRoot(), 'guest-probe.js'), path.join(shareDir, 'guest-probe.js'));
   const vm = QemuVm.start({
     image,
     accel,

@@ -95,7 +95,6 @@ test('/init is valid sh in both agent modes and marks its stages', () => {
       modulesFile: '/etc/kata-vm/modules',
       node: '/usr/bin/node',
       agentMain: '/opt/kata-agent/kata-agent.js',
-      probeMain: '/opt/kata-agent/guest-probe.js',
       nodeFlags: ['--max-semi-space-size=1'],
       agentIsInit,
       agentPidFile: '/run/kata-agent.pid',
@@ -140,11 +139,11 @@ test('vmlinux is found inside a bzImage as an xz stream', async () => {
   }
 });
 
-test('the image ships the bundled agent only: one script each for the agent, the probe and the client, the snapshot and the addon', () => {
+test('the image ships the bundled agent only: its script, its snapshot and the addon', () => {
   const files = agentFiles(path.join(__dirname, '..', '..', '..'));
   assert.deepEqual(
     files.map((f) => f.relative),
-    ['kata-agent.js', 'kata-agent.blob', 'guest-probe.js', 'kata-agent-ctl.js', 'agent_native.node'],
+    ['kata-agent.js', 'kata-agent.blob', 'agent_native.node'],
   );
   for (const f of files) assert.ok(statSync(f.source).size > 0, f.source);
 });

@@ -5,7 +5,7 @@
 //
 // Kernel parameters without a dot reach /init as environment variables:
 //   kata_vm_listen=auto,vsock://any:1024   the agent's --listen addresses
-//   kata_vm_mode=probe                     run the plumbing probe instead of the agent
+//   kata_vm_mode=probe                     run the plumbing probe (from the VM's share) instead of the agent
 //   kata_vm_mode=floor                     run the benchmark's floor program instead of the agent
 //   kata_vm_node_flags=--a,--b             node's flags for the agent, instead of the image's
 //   kata_vm_snapshot=off                   start the agent from its script, not its snapshot
@@ -15,7 +15,6 @@ interface InitScriptOptions {
   modulesFile: string;
   node: string;
   agentMain: string;
-  probeMain: string;
   /** The guest-cost benchmark's floor program (exec'd as the agent would be). */
   floor?: string;
   /** node's own flags for the agent (kata_vm_node_flags=a,b replaces them). */
@@ -29,6 +28,8 @@ interface InitScriptOptions {
 }
 
 export const MARKER = 'kata-vm:';
+/** Where /init mounts the VM's share to run the plumbing probe the host put there. */
+const PROBE_DIR = '/run/kata-vm-probe';
 
 /**
  * With `console=hvc0` (the Kata runtime's command line) the kernel starts /init
@@ -93,8 +94,11 @@ fi
     : ''
 }if [ "$kata_vm_mode" = probe ]; then
 ${fullMounts}
+  # The probe is no part of the image: the host puts it in the VM's share.
+  mkdir -p ${PROBE_DIR}
+  mount -t 9p -o trans=virtio,version=9p2000.L,cache=mmap,msize=512000,nodev kataShared ${PROBE_DIR}
   mark probe-start
-  ${o.node} ${o.probeMain}
+  ${o.node} ${PROBE_DIR}/guest-probe.js
   mark "probe-exit status=$?"
   sync
   poweroff -f

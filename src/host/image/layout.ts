@@ -101,7 +101,6 @@ export async function planImage(input: LayoutInput): Promise<ImagePlan> {
         path: path.join(GUEST_AGENT_DIR, blob.relative),
         bytes: statSync(blob.source).size,
       },
-      probeMain: path.join(GUEST_AGENT_DIR, 'guest-probe.js'),
       floor: GUEST_FLOOR,
       nodeFlags: input.nodeFlags,
       agentIsInit: input.agentIsInit,
