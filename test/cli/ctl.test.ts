@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AGENT_VERSION } from '../../src/version';
 import { waitFor } from '../helpers/wait-for';
+import { artifactArgs } from '../../tools/testkit/artifact';
 
 const run = promisify(execFile);
 const dist = path.join(__dirname, '..', '..', 'src', 'cli');
@@ -46,7 +47,8 @@ test('kata-agent-ctl against a kata-agent process with an empty command line', a
   writeFileSync(path.join(dir, 'cmdline'), '');
   const agent = spawn(
     process.execPath,
-    [path.join(dist, 'agent.js'), '--listen', `unix://${socket}`, '--cmdline', path.join(dir, 'cmdline')],
+    // The shipped artifact: the bundle started from its snapshot.
+    [...artifactArgs(), '--listen', `unix://${socket}`, '--cmdline', path.join(dir, 'cmdline')],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
     },

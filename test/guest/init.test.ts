@@ -16,6 +16,7 @@ import { connectUnix } from '../../src/client/dial';
 import { HealthCheckResponse_ServingStatus } from '../../src/generated/health';
 import { within } from '../helpers/native';
 import { waitFor } from '../helpers/wait-for';
+import { artifactArgs } from '../../tools/testkit/artifact';
 
 const DIST_SRC = path.join(__dirname, '..', '..', 'src');
 const UNSHARE = ['--pid', '--mount', '--net', '--fork', '--propagation', 'private', '--'];
@@ -226,10 +227,10 @@ test('the kata-agent command as PID 1 serves gRPC, ignores SIGINT, and powers of
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pid1-agent-'));
   const socket = path.join(root, 'agent.sock');
   fs.writeFileSync(path.join(root, 'cmdline'), 'agent.devmode');
-  const agentJs = path.join(DIST_SRC, 'cli', 'agent.js');
+  // The shipped artifact as /init starts it: the bundle from its snapshot, as PID 1.
   const p = startPid1([
     process.execPath,
-    agentJs,
+    ...artifactArgs(),
     ...['--sys-root', root, '--guest-root', root, '--listen', `unix://${socket}`],
     ...['--cmdline', path.join(root, 'cmdline')],
   ]);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { AgentClient } from '../../src/client/agent-client';
 import { connectUnix } from '../../src/client/dial';
+import { artifactArgs } from '../../tools/testkit/artifact';
 
 const run = promisify(execFile);
 
@@ -84,15 +85,14 @@ interface NetnsAgent {
   stop(): Promise<void>;
 }
 
-const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'agent.js');
-
 /** Starts `kata-agent` inside `ns`, connected once it logs that it listens. */
 async function startAgentIn(ns: ScratchNetns): Promise<NetnsAgent> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kta-agent-'));
   const socket = path.join(dir, 'agent.sock');
   writeFileSync(path.join(dir, 'cmdline'), '');
+  // The shipped artifact: the bundle started from its snapshot.
   const child = ns.spawn(process.execPath, [
-    CLI,
+    ...artifactArgs(),
     '--listen',
     `unix://${socket}`,
     '--cmdline',

@@ -20,6 +20,7 @@ import type { AgentConfig } from '../../src/config/options';
 import type { LogLevel } from '../../src/logging/logger';
 import { childPids } from './procfs';
 import { AGENT_NODE_FLAGS } from '../../src/config/node-flags';
+import { artifactArgs } from './artifact';
 
 const DROPPED_CAPS = '-sys_time,-sys_boot,-sys_module,-wake_alarm';
 /** Hardware address of the veth link "fuzz0" inside the confined network namespace. */
@@ -51,16 +52,11 @@ interface ConfinedAgentOptions {
   artifact?: boolean;
 }
 
-const GUEST_BUNDLE_DIR = path.join(__dirname, '..', '..', 'guest');
-
 /** The artifact's command line, as the image's /init builds it. */
 function artifactArgv(config: Partial<AgentConfig>, level: LogLevel): string[] {
   return [
     process.execPath,
-    ...AGENT_NODE_FLAGS,
-    '--snapshot-blob',
-    path.join(GUEST_BUNDLE_DIR, 'kata-agent.blob'),
-    path.join(GUEST_BUNDLE_DIR, 'kata-agent.js'),
+    ...artifactArgs(),
     ...(config.listen ?? []).flatMap((a) => ['--listen', a]),
     ...['--cmdline', config.cmdlinePath!, '--guest-root', config.guestRoot!],
     ...['--sys-root', config.sysRoot!, '--log-level', level],
